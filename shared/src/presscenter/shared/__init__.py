@@ -1,0 +1,1 @@
+"""Capital Press Center shared package: contracts and plumbing, no business logic."""

@@ -1,0 +1,77 @@
+"""Events of the feedback service (exchange `feedback.events`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from presscenter.shared.events.common import Actor, Language, Priority, UnitCode
+from presscenter.shared.events.envelope import EventPayload
+
+QuestionStatus = Literal["received", "routed", "in_progress", "awaiting_clarification", "answered", "closed"]
+
+
+class _QuestionEvent(EventPayload):
+    channel: ClassVar[str] = "feedback"
+    question_id: str = Field(min_length=1, max_length=64)
+    status: QuestionStatus
+
+
+class QuestionReceived(_QuestionEvent):
+    event_type: ClassVar[str] = "question_received"
+    event_version: ClassVar[int] = 1
+    journalist_id: str = Field(min_length=1, max_length=128)
+    outlet: str | None = Field(default=None, max_length=200)
+    title: str = Field(min_length=1, max_length=500)
+    category: str = Field(min_length=1, max_length=64)
+    place: str | None = Field(default=None, max_length=500, description="Unit code or address.")
+    priority: Priority = "normal"
+    language: Language = "vi"
+    origin: Literal["journalist", "misinformation_alert", "open311", "portal"] = "journalist"
+
+
+class QuestionRouted(_QuestionEvent):
+    event_type: ClassVar[str] = "question_routed"
+    event_version: ClassVar[int] = 1
+    unit_code: UnitCode
+    rule: str = Field(min_length=1, max_length=200, description="The routing rule that matched.")
+    reason: str = Field(default="", max_length=2_000)
+    rerouted_by: Actor | None = None
+    due_at: AwareDatetime
+
+
+class QuestionEscalated(_QuestionEvent):
+    event_type: ClassVar[str] = "question_escalated"
+    event_version: ClassVar[int] = 1
+    from_unit_code: UnitCode
+    to_unit_code: UnitCode
+    level: int = Field(ge=1, description="How many times it has been escalated.")
+    due_at: AwareDatetime
+    automatic: bool = True
+    reason: str = Field(default="", max_length=2_000)
+
+
+class QuestionOverdue(_QuestionEvent):
+    event_type: ClassVar[str] = "question_overdue"
+    event_version: ClassVar[int] = 1
+    unit_code: UnitCode
+    due_at: AwareDatetime
+    stage: Literal["warning", "overdue", "very_overdue"]
+
+
+class QuestionAnswered(_QuestionEvent):
+    event_type: ClassVar[str] = "question_answered"
+    event_version: ClassVar[int] = 1
+    unit_code: UnitCode
+    journalist_id: str = Field(min_length=1, max_length=128)
+    answered_by: Actor
+    answered_at: AwareDatetime
+    within_deadline: bool
+
+
+class QuestionClosed(_QuestionEvent):
+    event_type: ClassVar[str] = "question_closed"
+    event_version: ClassVar[int] = 1
+    closed_by: Actor
+    reason: str = Field(default="", max_length=2_000)

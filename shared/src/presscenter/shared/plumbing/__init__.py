@@ -1,0 +1,1 @@
+"""nameko dependency providers and entrypoints shared by every backend service."""

@@ -1,0 +1,1 @@
+"""RPC payload contracts: request and response models of every service method."""

@@ -1,0 +1,1 @@
+"""Test support shared by every package: the embedded datastore and broker helpers."""

@@ -1,0 +1,103 @@
+"""Start and stop the embedded `nx-27017` MongoDB wire-protocol server (a real process).
+
+Used by `make run` (via `python -m presscenter.shared.testing.embedded_mongo`) and by tests.
+It is not MongoDB: the compose/e2e suite on real MongoDB is the judge of Mongo semantics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _executable() -> str:
+    here = Path(sys.executable).parent / "nx-27017"
+    return str(here) if here.exists() else (shutil.which("nx-27017") or "nx-27017")
+
+
+@dataclass
+class EmbeddedMongo:
+    data_dir: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> EmbeddedMongo:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.data_dir / "nx-27017.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.process = subprocess.Popen(
+            [
+                _executable(),
+                "--data-dir",
+                str(self.data_dir),
+                "--host",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "--log-file",
+                str(self.data_dir / "nx-27017.log"),
+                "--pid-file",
+                str(self.data_dir / "nx-27017.pid"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nx-27017 exited with {self.process.returncode}; see {self.data_dir}/nx-27017.log")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"nx-27017 did not listen on port {self.port} within {timeout}s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the embedded nx-27017 datastore in the foreground.")
+    parser.add_argument("--data-dir", default=os.environ.get("EMBEDDED_MONGO_DIR", ".run/mongo"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("EMBEDDED_MONGO_PORT", "27017")))
+    args = parser.parse_args(argv)
+    server = EmbeddedMongo(Path(args.data_dir), args.port).start()
+    print(f"embedded datastore (nx-27017) on {server.uri}, data in {args.data_dir}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
+    try:
+        assert server.process is not None
+        return server.process.wait()
+    except KeyboardInterrupt:
+        server.stop()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
