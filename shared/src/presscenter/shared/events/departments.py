@@ -36,6 +36,8 @@ class DepartmentReleaseSubmitted(_DepartmentEvent):
 
 
 class DepartmentIncidentReported(_DepartmentEvent):
+    """A unit's system reports an incident the press center must know about."""
+
     event_type: ClassVar[str] = "department_incident_reported"
     event_version: ClassVar[int] = 1
     external_id: str = Field(min_length=1, max_length=128)
@@ -59,6 +61,8 @@ class DirectoryUnit(ContractModel):
 
 
 class DirectoryUpdated(_DepartmentEvent):
+    """The unit directory changed: units added, changed or removed."""
+
     event_type: ClassVar[str] = "directory_updated"
     event_version: ClassVar[int] = 1
     upserts: list[DirectoryUnit] = Field(default_factory=list, max_length=5_000)

@@ -19,6 +19,8 @@ class _QuestionEvent(EventPayload):
 
 
 class QuestionReceived(_QuestionEvent):
+    """A journalist's question (or one opened from an alert) was received."""
+
     event_type: ClassVar[str] = "question_received"
     event_version: ClassVar[int] = 1
     journalist_id: str = Field(min_length=1, max_length=128)
@@ -32,6 +34,8 @@ class QuestionReceived(_QuestionEvent):
 
 
 class QuestionRouted(_QuestionEvent):
+    """A question was routed (or re-routed) to the responsible unit, with its deadline."""
+
     event_type: ClassVar[str] = "question_routed"
     event_version: ClassVar[int] = 1
     unit_code: UnitCode
@@ -42,6 +46,8 @@ class QuestionRouted(_QuestionEvent):
 
 
 class QuestionEscalated(_QuestionEvent):
+    """An overdue question was escalated up the unit tree with a new deadline."""
+
     event_type: ClassVar[str] = "question_escalated"
     event_version: ClassVar[int] = 1
     from_unit_code: UnitCode
@@ -53,6 +59,8 @@ class QuestionEscalated(_QuestionEvent):
 
 
 class QuestionOverdue(_QuestionEvent):
+    """A question's SLA clock reached its warning, overdue or very-overdue stage."""
+
     event_type: ClassVar[str] = "question_overdue"
     event_version: ClassVar[int] = 1
     unit_code: UnitCode
@@ -61,6 +69,8 @@ class QuestionOverdue(_QuestionEvent):
 
 
 class QuestionAnswered(_QuestionEvent):
+    """The responsible unit answered a question."""
+
     event_type: ClassVar[str] = "question_answered"
     event_version: ClassVar[int] = 1
     unit_code: UnitCode
@@ -71,6 +81,8 @@ class QuestionAnswered(_QuestionEvent):
 
 
 class QuestionClosed(_QuestionEvent):
+    """A question was closed."""
+
     event_type: ClassVar[str] = "question_closed"
     event_version: ClassVar[int] = 1
     closed_by: Actor

@@ -17,6 +17,8 @@ class _AssetEvent(EventPayload):
 
 
 class AssetReady(_AssetEvent):
+    """An uploaded asset was verified, cleaned and its renditions made."""
+
     event_type: ClassVar[str] = "asset_ready"
     event_version: ClassVar[int] = 1
     content_type: str = Field(max_length=200)
@@ -28,6 +30,8 @@ class AssetReady(_AssetEvent):
 
 
 class AssetRejected(_AssetEvent):
+    """An upload was refused (type, size, checksum ...); its object was removed."""
+
     event_type: ClassVar[str] = "asset_rejected"
     event_version: ClassVar[int] = 1
     reason_code: Literal[
@@ -43,6 +47,8 @@ class AssetRejected(_AssetEvent):
 
 
 class AssetReleased(_AssetEvent):
+    """An asset held back by an embargo became available."""
+
     event_type: ClassVar[str] = "asset_released"
     event_version: ClassVar[int] = 1
     release_id: str = Field(min_length=1, max_length=64)

@@ -43,6 +43,8 @@ class ExampleItem(ContractModel):
 
 
 class TrendDetected(EventPayload):
+    """A burst of terms or stories against the baseline, across enough distinct sources."""
+
     channel: ClassVar[str] = "monitoring"
     event_type: ClassVar[str] = "trend_detected"
     event_version: ClassVar[int] = 1
@@ -58,6 +60,8 @@ class TrendDetected(EventPayload):
 
 
 class MisinformationAlert(EventPayload):
+    """Items spread a registered false claim or contradict an official release."""
+
     channel: ClassVar[str] = "monitoring"
     event_type: ClassVar[str] = "misinformation_alert"
     event_version: ClassVar[int] = 1

@@ -53,28 +53,38 @@ class _ReleaseEvent(EventPayload):
 
 
 class ReleaseSubmitted(_ReleaseEvent):
+    """A release was submitted for review by its unit or a department's system."""
+
     event_type: ClassVar[str] = "release_submitted"
     event_version: ClassVar[int] = 1
 
 
 class ReleaseApproved(_ReleaseEvent):
+    """An editor approved a submitted release."""
+
     event_type: ClassVar[str] = "release_approved"
     event_version: ClassVar[int] = 1
 
 
 class ReleaseRejected(_ReleaseEvent):
+    """An editor rejected a submitted release, with the reason."""
+
     event_type: ClassVar[str] = "release_rejected"
     event_version: ClassVar[int] = 1
     reason: str = Field(min_length=1, max_length=2_000)
 
 
 class ReleaseScheduled(_ReleaseEvent):
+    """An approved release was scheduled for publication."""
+
     event_type: ClassVar[str] = "release_scheduled"
     event_version: ClassVar[int] = 1
     scheduled_at: AwareDatetime
 
 
 class ReleasePublished(_ReleaseEvent):
+    """A release was published to the press (live stream, feeds, monitoring, national portal)."""
+
     event_type: ClassVar[str] = "release_published"
     event_version: ClassVar[int] = 1
     forced: bool = False
@@ -82,6 +92,8 @@ class ReleasePublished(_ReleaseEvent):
 
 
 class ReleaseCorrected(_ReleaseEvent):
+    """A published release was corrected: a new version with a correction note."""
+
     event_type: ClassVar[str] = "release_corrected"
     event_version: ClassVar[int] = 1
     correction_note: str = Field(min_length=1, max_length=5_000)
@@ -90,6 +102,8 @@ class ReleaseCorrected(_ReleaseEvent):
 
 
 class ReleaseWithdrawn(_ReleaseEvent):
+    """A published release was withdrawn; the original stays readable with a notice."""
+
     event_type: ClassVar[str] = "release_withdrawn"
     event_version: ClassVar[int] = 1
     reason: WithdrawalReason
@@ -98,6 +112,8 @@ class ReleaseWithdrawn(_ReleaseEvent):
 
 
 class EmbargoLifted(EventPayload):
+    """The embargo of a release ended; its media may become public."""
+
     channel: ClassVar[str] = "releases"
     event_type: ClassVar[str] = "embargo_lifted"
     event_version: ClassVar[int] = 1
