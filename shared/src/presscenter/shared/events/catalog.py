@@ -113,7 +113,10 @@ def format_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]
 
 
 def parse_event(data: dict[str, Any] | str | bytes) -> EventEnvelope[Any]:
-    """Validate a wire message against the catalog; unknown payload fields are ignored."""
+    """Validate a wire message against the catalog; unknown payload fields are ignored.
+
+    The message must carry its own `event_id`: it is what consumers deduplicate on.
+    """
     if isinstance(data, str | bytes):
         import json
 
@@ -128,6 +131,12 @@ def parse_event(data: dict[str, Any] | str | bytes) -> EventEnvelope[Any]:
         raise InvalidEvent(
             "event needs a string 'type' and an integer 'version'",
             [{"field": "type/version", "message": "missing or wrong type"}],
+        )
+    if "event_id" not in data:
+        # Consumers deduplicate on event_id: a message without one would be a new event on every redelivery.
+        raise InvalidEvent(
+            f"{event_type} v{version}: event_id: Field required",
+            [{"field": "event_id", "message": "Field required"}],
         )
     model = entry(event_type, version).envelope_model
     try:

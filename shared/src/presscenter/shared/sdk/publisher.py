@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pika
 import pika.exceptions
@@ -184,6 +184,8 @@ class EventPublisher:
             data = dict(event)
             if self.source and "source" not in data:
                 data["source"] = self.source
+            # The producer names the event once; re-sends of this envelope keep the id.
+            data.setdefault("event_id", str(uuid4()))
         else:
             raise TypeError(f"expected an EventEnvelope or a dict, got {type(event).__name__}")
         return parse_event(data)

@@ -33,7 +33,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
     if "--no-eventlet" in args or os.environ.get("PRESSCENTER_NO_EVENTLET") == "1":
         return
-    import eventlet
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Eventlet is deprecated": nameko needs it all the same
+        import eventlet
 
     eventlet.monkey_patch()
 
