@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,9 +23,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _executable() -> str:
-    here = Path(sys.executable).parent / "nx-27017"
-    return str(here) if here.exists() else (shutil.which("nx-27017") or "nx-27017")
+def _command() -> list[str]:
+    """nx-27017 through our launcher, which gives it MongoDB's update semantics (see nx_server)."""
+    return [sys.executable, "-m", "presscenter.shared.testing.nx_server"]
 
 
 @dataclass
@@ -44,7 +43,7 @@ class EmbeddedMongo:
         log = open(self.data_dir / "nx-27017.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
             [
-                _executable(),
+                *_command(),
                 "--data-dir",
                 str(self.data_dir),
                 "--host",

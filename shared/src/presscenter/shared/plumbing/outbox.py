@@ -1,0 +1,482 @@
+"""Transactional outbox for MongoDB without multi-document transactions.
+
+An event is stored INSIDE the aggregate's document, in the same single-document atomic write
+as the state change: `_outbox` (array of entries) gets the event and `_outbox_pending` (an
+integer counter) goes up. Events not tied to an aggregate go to the `outbox` collection, one
+document per `emit` (an insert is atomic too). A relay publishes every pending entry with
+publisher confirms, then removes exactly that entry and decrements the counter in one update:
+publish-then-remove is at-least-once, and consumers deduplicate on `event_id`.
+
+Entries are stored as JSON text (not sub-documents): the embedded nx-27017 server turns
+sub-documents pushed into arrays into strings and cannot `$pull` them by field, while a
+string is pulled by exact value everywhere. Pending documents are found by the scalar
+counter only (`_outbox_pending > 0`), never by array contents.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Self
+
+import eventlet
+import mongoengine
+from eventlet.event import Event
+from eventlet.semaphore import Semaphore
+from kombu import Connection, Exchange, Producer
+from nameko.constants import PERSISTENT
+from nameko.extensions import DependencyProvider
+from nameko.messaging import encode_to_headers
+from nameko.standalone.events import get_event_exchange
+from opentelemetry.propagate import inject
+from pymongo import ASCENDING, MongoClient
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from presscenter.shared.events.catalog import entry as catalog_entry
+from presscenter.shared.events.envelope import EventEnvelope, EventPayload, utcnow
+from presscenter.shared.plumbing.leases import LeaseStore
+from presscenter.shared.redaction import redact
+from presscenter.shared.settings import ServiceSettings
+
+OUTBOX_FIELD = "_outbox"
+PENDING_FIELD = "_outbox_pending"
+OUTBOX_COLLECTION = "outbox"
+RELAY_LEASE = "outbox-relay"
+EVENTS_SUFFIX = ".events"
+
+_log = logging.getLogger(__name__)
+
+
+# --- entries and the pure helpers that write them ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One event waiting to be published, with where it goes and its trace context."""
+
+    event_id: str
+    exchange: str
+    routing_key: str
+    body: str
+    trace: dict[str, str] = field(default_factory=dict)
+    recorded_at: str = ""
+
+    @classmethod
+    def for_event(cls, event: EventEnvelope[Any]) -> OutboxEntry:
+        """Build the entry now, capturing the current trace context."""
+        trace: dict[str, str] = {}
+        inject(trace)
+        return cls(
+            event_id=str(event.event_id),
+            exchange=_exchange_of(event),
+            routing_key=event.type,
+            body=json.dumps(event.to_message(), separators=(",", ":")),
+            trace=trace,
+            recorded_at=utcnow().isoformat(),
+        )
+
+    def to_stored(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_stored(cls, raw: str) -> OutboxEntry:
+        return cls(**json.loads(raw))
+
+    @property
+    def channel(self) -> str:
+        return self.exchange.removesuffix(EVENTS_SUFFIX)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """AMQP headers: the trace context as `nameko.<key>`, as nameko services expect."""
+        return encode_to_headers(self.trace)
+
+
+def _exchange_of(event: EventEnvelope[Any]) -> str:
+    payload = event.payload
+    if isinstance(payload, EventPayload):
+        return f"{payload.channel}{EVENTS_SUFFIX}"
+    return catalog_entry(event.type, event.version).exchange
+
+
+def _stored_entries(events: Iterable[EventEnvelope[Any]]) -> list[str]:
+    entries = [OutboxEntry.for_event(event) for event in events]
+    ids = [e.event_id for e in entries]
+    if len(set(ids)) != len(ids):
+        raise ValueError("the same event_id is recorded twice")
+    return [e.to_stored() for e in entries]
+
+
+def with_events(update: Mapping[str, Any], *events: EventEnvelope[Any]) -> dict[str, Any]:
+    """`update` (a MongoDB update with operators) plus the events, for one atomic write.
+
+    Adds `$push: {_outbox: {$each: [...]}}` and `$inc: {_outbox_pending: n}`, merged with the
+    caller's own `$push`/`$inc`. The caller's update must not otherwise touch the outbox fields.
+    """
+    merged: dict[str, Any] = {op: dict(v) if isinstance(v, Mapping) else v for op, v in update.items()}
+    if not events:
+        return merged
+    if any(not op.startswith("$") for op in merged):
+        raise ValueError("with_events needs an update with operators ($set, $inc, ...), not a replacement")
+    for op, fields in merged.items():
+        if op not in ("$push", "$inc") and isinstance(fields, Mapping) and {OUTBOX_FIELD, PENDING_FIELD} & set(fields):
+            raise ValueError(f"{op} must not touch {OUTBOX_FIELD}/{PENDING_FIELD}")
+    entries = _stored_entries(events)
+    push = merged.setdefault("$push", {})
+    existing = push.get(OUTBOX_FIELD)
+    if existing is None:
+        push[OUTBOX_FIELD] = {"$each": entries}
+    elif isinstance(existing, Mapping):
+        if set(existing) != {"$each"}:
+            raise ValueError(f"$push to {OUTBOX_FIELD} supports only $each")
+        push[OUTBOX_FIELD] = {"$each": [*existing["$each"], *entries]}
+    else:
+        push[OUTBOX_FIELD] = {"$each": [existing, *entries]}
+    inc = merged.setdefault("$inc", {})
+    inc[PENDING_FIELD] = int(inc.get(PENDING_FIELD, 0)) + len(entries)
+    return merged
+
+
+def new_document_with_events(doc: Mapping[str, Any], *events: EventEnvelope[Any]) -> dict[str, Any]:
+    """A copy of `doc` (to insert) carrying the events in its outbox."""
+    out = dict(doc)
+    entries = _stored_entries(events)
+    out[OUTBOX_FIELD] = [*out.get(OUTBOX_FIELD, []), *entries]
+    out[PENDING_FIELD] = int(out.get(PENDING_FIELD, 0)) + len(entries)
+    return out
+
+
+class OutboxDocument(mongoengine.Document):
+    """Base of a mongoengine aggregate whose events travel through the outbox.
+
+    Use `save_with_events(*events)`: a new document is inserted with its events; an existing one
+    gets its changed fields and the events in one `update_one` (`save_condition` works as in
+    `save`). The relay owns the outbox fields; the in-memory `outbox` is not refreshed.
+    """
+
+    meta = {"abstract": True}
+
+    outbox = mongoengine.ListField(mongoengine.StringField(), db_field=OUTBOX_FIELD, default=list)
+    outbox_pending = mongoengine.IntField(db_field=PENDING_FIELD, default=0, min_value=0)
+
+    _staged_events: tuple[EventEnvelope[Any], ...] = ()
+
+    def save_with_events(self, *events: EventEnvelope[Any], **save_kwargs: Any) -> Self:
+        if self._created or self.pk is None:
+            entries = _stored_entries(events)
+            self.outbox = [*(self.outbox or []), *entries]
+            self.outbox_pending = (self.outbox_pending or 0) + len(entries)
+            save_kwargs.setdefault("force_insert", True)
+            return self.save(**save_kwargs)
+        self._staged_events = events
+        try:
+            return self.save(**save_kwargs)
+        finally:
+            self._staged_events = ()
+
+    def _get_update_doc(self) -> dict[str, Any]:
+        update: dict[str, Any] = super()._get_update_doc()
+        if not self._staged_events:
+            return update
+        for op in ("$set", "$unset"):
+            if op in update:
+                for name in (OUTBOX_FIELD, PENDING_FIELD):
+                    update[op].pop(name, None)
+                if not update[op]:
+                    del update[op]
+        return with_events(update, *self._staged_events)
+
+
+# --- writing events from a service -------------------------------------------------------------
+
+
+class Outbox:
+    """Writes events into the outbox of `db`; what `OutboxRelay` injects into workers."""
+
+    def __init__(self, db: Database[Any]):
+        self.db = db
+
+    def with_events(self, update: Mapping[str, Any], *events: EventEnvelope[Any]) -> dict[str, Any]:
+        """See `with_events`; apply the result with one `update_one`/`find_one_and_update`."""
+        return with_events(update, *events)
+
+    def new_document(self, doc: Mapping[str, Any], *events: EventEnvelope[Any]) -> dict[str, Any]:
+        """See `new_document_with_events`; insert the result with `insert_one`."""
+        return new_document_with_events(doc, *events)
+
+    def emit(self, *events: EventEnvelope[Any]) -> Any:
+        """Record events not tied to an aggregate (all or none); returns the outbox document id."""
+        doc = new_document_with_events({"created_at": utcnow()}, *events)
+        return self.db[OUTBOX_COLLECTION].insert_one(doc).inserted_id
+
+
+# --- publishing ----------------------------------------------------------------------------------
+
+
+class EventPublisher:
+    """Publishes outbox entries to nameko event exchanges with publisher confirms."""
+
+    def __init__(self, amqp_uri: str, *, connect_timeout: float = 5.0, confirm_timeout: float = 10.0):
+        self.amqp_uri = amqp_uri
+        self.connect_timeout = connect_timeout
+        self.confirm_timeout = confirm_timeout
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+
+    def _ensure(self) -> Producer:
+        if self._producer is None:
+            connection = Connection(
+                self.amqp_uri,
+                transport_options={"confirm_publish": True},
+                connect_timeout=self.connect_timeout,
+            )
+            try:
+                connection.ensure_connection(max_retries=0)  # one attempt; the relay loop backs off
+                self._producer = Producer(connection.channel())
+            except Exception:
+                connection.release()
+                raise
+            self._connection = connection
+        return self._producer
+
+    def publish(self, entry: OutboxEntry) -> None:
+        """Publish and wait for the broker's confirm; raises when it does not come."""
+        producer = self._ensure()
+        exchange: Exchange = get_event_exchange(entry.channel)
+        try:
+            producer.publish(
+                entry.body.encode("utf-8"),
+                exchange=exchange,
+                routing_key=entry.routing_key,
+                declare=[exchange],
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=PERSISTENT,
+                headers=entry.headers,
+                message_id=entry.event_id,
+                retry=False,
+                confirm_timeout=self.confirm_timeout,
+            )
+        except Exception:
+            self.close()  # the channel state is unknown: reconnect on the next publish
+            raise
+
+    def close(self) -> None:
+        connection, self._connection, self._producer = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:  # closing a broken connection may fail; it is gone either way
+                _log.debug("closing the relay's broker connection failed", exc_info=True)
+
+
+class OutboxForwarder:
+    """One relay pass over the outbox collections: publish each pending entry, then remove it."""
+
+    def __init__(
+        self,
+        db: Database[Any],
+        publish: Callable[[OutboxEntry], None],
+        collections: Iterable[str] = (),
+        batch_size: int = 200,
+    ):
+        self.db = db
+        self.publish = publish
+        names = [OUTBOX_COLLECTION, *(c for c in collections if c != OUTBOX_COLLECTION)]
+        self.collections = list(dict.fromkeys(names))
+        self.batch_size = batch_size
+
+    def pending_count(self) -> int:
+        """Events recorded and not yet published, over every outbox collection."""
+        total = 0
+        for name in self.collections:
+            for doc in self.db[name].find({PENDING_FIELD: {"$gt": 0}}, {PENDING_FIELD: 1}):
+                total += int(doc[PENDING_FIELD])
+        return total
+
+    def relay_once(self, keep_going: Callable[[], bool] = lambda: True) -> int:
+        """Publish up to `batch_size` pending entries; returns how many were published."""
+        sent = 0
+        for name in self.collections:
+            collection = self.db[name]
+            limit = self.batch_size - sent
+            if limit <= 0:
+                break
+            cursor = collection.find({PENDING_FIELD: {"$gt": 0}}, {OUTBOX_FIELD: 1, PENDING_FIELD: 1})
+            for doc in list(cursor.sort("_id", ASCENDING).limit(limit)):
+                sent += self._relay_document(collection, doc, self.batch_size - sent, keep_going)
+                if sent >= self.batch_size or not keep_going():
+                    return sent
+        return sent
+
+    def _relay_document(
+        self, collection: Collection[Any], doc: dict[str, Any], limit: int, keep_going: Callable[[], bool]
+    ) -> int:
+        entries: list[str] = list(doc.get(OUTBOX_FIELD) or [])
+        if not entries:
+            # the counter says pending but nothing is there: only possible after a manual edit
+            collection.update_one({"_id": doc["_id"], PENDING_FIELD: doc[PENDING_FIELD]}, {"$set": {PENDING_FIELD: 0}})
+            _log.warning("outbox counter of %s/%s reset: no entries", collection.name, doc["_id"])
+            return 0
+        sent = 0
+        for raw in entries[:limit]:
+            if not keep_going():
+                break
+            try:
+                entry = OutboxEntry.from_stored(raw)
+            except (ValueError, TypeError) as exc:  # kept for an operator; must not block the others
+                _log.error("unreadable outbox entry in %s/%s left in place: %s", collection.name, doc["_id"], exc)
+                continue
+            self.publish(entry)
+            removed = collection.update_one(
+                {"_id": doc["_id"], OUTBOX_FIELD: raw},
+                {"$pull": {OUTBOX_FIELD: raw}, "$inc": {PENDING_FIELD: -1}},
+            )
+            if removed.matched_count != 1:
+                _log.warning("outbox entry of %s/%s was already removed", collection.name, doc["_id"])
+            sent += 1
+        if collection.name == OUTBOX_COLLECTION:
+            collection.delete_one({"_id": doc["_id"], PENDING_FIELD: {"$lte": 0}})
+        return sent
+
+
+# --- the nameko relay ------------------------------------------------------------------------------
+
+
+def _collection_name(item: str | type[mongoengine.Document]) -> str:
+    if isinstance(item, str):
+        return item
+    return str(item._get_collection_name())
+
+
+class OutboxRelay(DependencyProvider):
+    """Relays the outbox of a service to RabbitMQ; injects an `Outbox` writer into workers.
+
+    Every `settings.outbox_relay_interval` seconds (first pass one interval after start), the
+    replica holding the `outbox-relay` lease publishes pending events in batches of
+    `settings.outbox_batch_size`. If that replica dies, another takes the lease after
+    `lease_ttl` seconds. Broker or datastore errors are logged (redacted) and retried with
+    backoff; nothing is dropped.
+    """
+
+    def __init__(
+        self,
+        settings_cls: type[ServiceSettings],
+        collections: Iterable[str | type[mongoengine.Document]] = (),
+        lease_ttl: float = 10.0,
+        max_backoff: float = 5.0,
+    ):
+        self.settings_cls = settings_cls
+        self.collection_names = [_collection_name(c) for c in collections]
+        self.lease_ttl = lease_ttl
+        self.max_backoff = max_backoff
+        self.client: MongoClient[Any] | None = None
+        self._thread: eventlet.greenthread.GreenThread | None = None
+
+    def setup(self) -> None:
+        self.settings = self.settings_cls.load()
+        self.client = MongoClient(
+            self.settings.mongo_uri,
+            tz_aware=True,
+            uuidRepresentation="standard",
+            serverSelectionTimeoutMS=5_000,
+        )
+        self.db: Database[Any] = self.client[self.settings.database]
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.leases = LeaseStore(self.db)
+        self.publisher = EventPublisher(self.settings.amqp_uri)
+        self.forwarder = OutboxForwarder(
+            self.db, self.publisher.publish, self.collection_names, self.settings.outbox_batch_size
+        )
+        self._pass_lock = Semaphore(1)
+        self._stopping = Event()
+        self._last_renewal = 0.0
+
+    def start(self) -> None:
+        self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def stop(self) -> None:
+        if not self._stopping.ready():
+            self._stopping.send(True)
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread = None
+        try:
+            self.leases.release(RELAY_LEASE, self.owner)
+        except Exception as exc:
+            _log.warning("outbox relay could not release its lease: %s", redact(str(exc)))
+        self._close()
+
+    def kill(self) -> None:
+        if self._thread is not None:
+            self._thread.kill()
+            self._thread = None
+        self._close()
+
+    def _close(self) -> None:
+        self.publisher.close()
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def get_dependency(self, worker_ctx: Any) -> Outbox:
+        return Outbox(self.db)
+
+    def pending_count(self) -> int:
+        return self.forwarder.pending_count()
+
+    def relay_once(self) -> int:
+        """One relay pass now, without the lease (for tests and operations)."""
+        with self._pass_lock:
+            return self.forwarder.relay_once(lambda: not self._stopping.ready())
+
+    def _keep_going(self) -> bool:
+        if self._stopping.ready():
+            return False
+        if time.monotonic() - self._last_renewal > self.lease_ttl / 3:
+            if not self.leases.renew(RELAY_LEASE, self.owner, self.lease_ttl):
+                return False
+            self._last_renewal = time.monotonic()
+        return True
+
+    def _leader_pass(self) -> int:
+        if not self.leases.acquire(RELAY_LEASE, self.owner, self.lease_ttl):
+            return 0
+        self._last_renewal = time.monotonic()
+        with self._pass_lock:
+            return self.forwarder.relay_once(self._keep_going)
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep unless asked to stop; True when stopping."""
+        with eventlet.Timeout(seconds, False):
+            self._stopping.wait()
+        return self._stopping.ready()
+
+    def _run(self) -> None:
+        interval = self.settings.outbox_relay_interval
+        delay, failures = interval, 0
+        while not self._sleep(delay):
+            try:
+                sent = self._leader_pass()
+            except Exception as exc:
+                failures += 1
+                delay = min(interval * 2**failures, max(self.max_backoff, interval))
+                _log.warning(
+                    "outbox relay pass failed (%d in a row), retrying in %.2fs: %s: %s",
+                    failures,
+                    delay,
+                    type(exc).__name__,
+                    redact(str(exc)),
+                )
+                continue
+            if failures:
+                _log.info("outbox relay recovered after %d failed passes", failures)
+            failures = 0
+            delay = 0 if sent >= self.settings.outbox_batch_size else interval

@@ -1,0 +1,33 @@
+"""Run nx-27017 with MongoDB's update semantics for the operators this platform uses.
+
+nx-27017 translates simple updates into SQLite JSON functions ("SQL tier"). In 0.8.1 that tier
+stores a datetime written with `$set` on an existing document as a string (range queries and TTL
+indexes then miss it) and stores sub-documents pushed with `$push` as JSON strings. Its Python
+tier applies the same updates correctly, so this launcher switches the SQL tier off
+(`neosqlite`'s own `set_force_fallback`) and then runs nx-27017's normal entry point.
+
+Known gaps that remain (write to MongoDB semantics; the real-MongoDB e2e suite is the judge):
+`replace_one(..., upsert=True)` ignores the filter's `_id`; `$setOnInsert` is ignored by an
+upserting `find_one_and_update`; positional paths such as `{"a.0": {"$exists": true}}` do not match.
+
+Usage: python -m presscenter.shared.testing.nx_server [nx-27017 options]
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    from neosqlite.collection.query_helper.utils import set_force_fallback
+
+    set_force_fallback(True)
+    from nx_27017.nx_27017 import main as nx_main
+
+    sys.argv[0] = "nx-27017"
+    result = nx_main()
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
