@@ -42,6 +42,7 @@ from pymongo.database import Database
 from presscenter.shared.events.catalog import entry as catalog_entry
 from presscenter.shared.events.envelope import EventEnvelope, EventPayload, utcnow
 from presscenter.shared.plumbing.leases import LeaseStore
+from presscenter.shared.plumbing.mongo import open_client
 from presscenter.shared.redaction import redact
 from presscenter.shared.settings import ServiceSettings
 
@@ -382,12 +383,7 @@ class OutboxRelay(DependencyProvider):
 
     def setup(self) -> None:
         self.settings = self.settings_cls.load()
-        self.client = MongoClient(
-            self.settings.mongo_uri,
-            tz_aware=True,
-            uuidRepresentation="standard",
-            serverSelectionTimeoutMS=5_000,
-        )
+        self.client = open_client(self.settings)
         self.db: Database[Any] = self.client[self.settings.database]
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leases = LeaseStore(self.db)

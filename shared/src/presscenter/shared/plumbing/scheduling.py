@@ -31,16 +31,13 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from presscenter.shared.plumbing.jobs import KIND_PATTERN, Job, JobStore
+from presscenter.shared.plumbing.mongo import open_client
 from presscenter.shared.redaction import redact
 from presscenter.shared.settings import ServiceSettings
 
 _log = logging.getLogger(__name__)
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | None
-
-
-def _client(settings: ServiceSettings) -> MongoClient[Any]:
-    return MongoClient(settings.mongo_uri, tz_aware=True, uuidRepresentation="standard", serverSelectionTimeoutMS=5_000)
 
 
 class Jobs(DependencyProvider):
@@ -52,7 +49,7 @@ class Jobs(DependencyProvider):
 
     def setup(self) -> None:
         self.settings = self.settings_cls.load()
-        self.client = _client(self.settings)
+        self.client = open_client(self.settings)
         self.store = JobStore(self.client[self.settings.database])
 
     def stop(self) -> None:
@@ -80,7 +77,7 @@ class JobPoller(ProviderCollector, SharedExtension):
 
     def setup(self) -> None:
         self.settings, database = _settings_and_database(self.container)
-        self.client: MongoClient[Any] | None = _client(self.settings)
+        self.client: MongoClient[Any] | None = open_client(self.settings)
         self.db: Database[Any] = self.client[database]
         self.store = JobStore(self.db)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{self.container.service_name}:{uuid.uuid4().hex[:8]}"

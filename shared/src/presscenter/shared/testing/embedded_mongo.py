@@ -89,13 +89,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = EmbeddedMongo(Path(args.data_dir), args.port).start()
     print(f"embedded datastore (nx-27017) on {server.uri}, data in {args.data_dir}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
-    try:
-        assert server.process is not None
-        return server.process.wait()
-    except KeyboardInterrupt:
-        server.stop()
-        return 0
+    assert server.process is not None
+    child = server.process
+
+    def forward(signum: int, _frame: object) -> None:
+        # Only pass the signal on: the main thread is the one waiting for the child to exit.
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    while True:
+        try:
+            code = child.wait()
+            return 0 if code in (0, -signal.SIGTERM) else code
+        except KeyboardInterrupt:
+            forward(signal.SIGINT, None)
 
 
 if __name__ == "__main__":

@@ -73,11 +73,21 @@ def service_config(rabbit_config: None, mongo_uri: str, mongo_db_name: str) -> d
     """nameko config for a container under test: its own vhost and its own database."""
     from nameko import config
 
+    from presscenter.shared.testing.embedded_mongo import free_port
+
     return {
         "AMQP_URI": config["AMQP_URI"],
+        # every service serves HTTP probes: each container under test gets its own port
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
         "MONGO_URI": mongo_uri,
         "MONGO_DB": mongo_db_name,
         "RETRY_DELAYS_MS": [50, 100],
         "OUTBOX_RELAY_INTERVAL": 0.05,
         "JOB_POLL_INTERVAL": 0.05,
     }
+
+
+@pytest.fixture
+def probe_port(service_config: dict[str, Any]) -> int:
+    """The HTTP port of the health probes of a container started with `service_config`."""
+    return int(str(service_config["WEB_SERVER_ADDRESS"]).rsplit(":", 1)[1])

@@ -1,0 +1,1 @@
+"""Capital Press Center feedback service: journalists' questions: routing to units, SLA clocks, escalation, answers."""

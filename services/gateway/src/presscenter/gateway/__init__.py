@@ -1,0 +1,1 @@
+"""Capital Press Center gateway: the HTTP API in front of the nameko services (FastAPI, asyncio)."""

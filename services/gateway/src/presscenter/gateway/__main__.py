@@ -1,0 +1,20 @@
+"""`python -m presscenter.gateway`: serve the gateway with uvicorn on GATEWAY_HOST:GATEWAY_PORT."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from presscenter.gateway.app import create_app
+from presscenter.gateway.settings import GatewaySettings
+from presscenter.shared.logging_setup import configure_logging
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    configure_logging(settings.log_level)
+    # log_config=None: uvicorn's loggers propagate to the redacting root handler.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

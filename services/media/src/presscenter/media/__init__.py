@@ -1,0 +1,1 @@
+"""Capital Press Center media service: media assets: uploads, verification, renditions, access tiers."""

@@ -1,0 +1,1 @@
+"""Capital Press Center monitoring service: media monitoring: stories, trends, misinformation alerts."""

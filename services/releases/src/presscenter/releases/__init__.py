@@ -1,0 +1,1 @@
+"""Capital Press Center releases service: press releases: drafting, approval, embargo, publishing, corrections."""

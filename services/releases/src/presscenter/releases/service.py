@@ -1,0 +1,21 @@
+"""The releases nameko service: entrypoints and dependencies only.
+
+Run with `nameko run --config config.yaml presscenter.releases.service`. nameko runs every class
+of this module that has entrypoints, so the mixin is reached through its module and models
+live in modules of their own.
+"""
+
+from __future__ import annotations
+
+from presscenter.releases.settings import ReleasesSettings
+from presscenter.shared.plumbing import health
+from presscenter.shared.plumbing.mongo import Mongo
+from presscenter.shared.plumbing.tracing import Tracing
+
+
+class ReleasesService(health.HealthEndpoints):
+    """`releases.health` RPC, /health/live and /health/ready on WEB_SERVER_ADDRESS."""
+
+    name = "releases"
+    db = Mongo(ReleasesSettings)
+    tracer = Tracing(ReleasesSettings)

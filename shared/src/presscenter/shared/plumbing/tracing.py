@@ -1,0 +1,155 @@
+"""OpenTelemetry tracing for nameko services, with credentials scrubbed before any export.
+
+One SDK `TracerProvider` per process (OpenTelemetry allows the global provider to be set once).
+It exports over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set and nowhere otherwise.
+`opentelemetry-instrumentation-nameko` creates the spans: RPC calls and entrypoints, event
+dispatch and handling, HTTP entrypoints, with the trace context carried in `nameko.*` headers.
+That instrumentation records `nameko.amqp.amqp_uri` (broker password included), so every
+exporter is wrapped in `RedactingSpanExporter`, which rewrites every string the span carries
+(name, attributes, event and link attributes, status) through `redaction.redact`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from nameko_opentelemetry import NamekoInstrumentor
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+from opentelemetry.trace import Link, Status
+from opentelemetry.util.types import Attributes, AttributeValue
+
+from presscenter.shared.redaction import redact
+from presscenter.shared.settings import ServiceSettings
+
+OTLP_TRACES_PATH = "/v1/traces"
+
+
+def _redact_value(value: AttributeValue) -> AttributeValue:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Sequence) and not isinstance(value, bytes) and any(isinstance(v, str) for v in value):
+        return tuple(redact(v) if isinstance(v, str) else v for v in value)  # type: ignore[return-value]
+    return value
+
+
+def redact_attributes(attributes: Attributes) -> dict[str, AttributeValue]:
+    """A copy of `attributes` with every string value (and string in a sequence) redacted."""
+    return {key: _redact_value(value) for key, value in (attributes or {}).items()}
+
+
+def redact_span(span: ReadableSpan) -> ReadableSpan:
+    """A copy of `span` whose name, attributes, events, links and status carry no credentials."""
+    status = span.status
+    if status.description:
+        status = Status(status.status_code, redact(status.description))
+    return ReadableSpan(
+        name=redact(span.name),
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=redact_attributes(span.attributes),
+        events=[
+            Event(event.name, redact_attributes(event.attributes), timestamp=event.timestamp) for event in span.events
+        ],
+        links=[Link(link.context, redact_attributes(link.attributes)) for link in span.links],
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class RedactingSpanExporter(SpanExporter):
+    """Wraps an exporter: spans reach it only after `redact_span`."""
+
+    def __init__(self, inner: SpanExporter) -> None:
+        self.inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.inner.export([redact_span(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
+
+def otlp_exporter(settings: ServiceSettings) -> OTLPSpanExporter | None:
+    """The OTLP/HTTP exporter for `settings.otel_exporter_otlp_endpoint`, or None when unset.
+
+    As the OpenTelemetry spec says for the generic endpoint variable, `/v1/traces` is appended.
+    """
+    endpoint = (settings.otel_exporter_otlp_endpoint or "").strip()
+    if not endpoint:
+        return None
+    return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + OTLP_TRACES_PATH)
+
+
+def build_tracer_provider(service_name: str, settings: ServiceSettings) -> TracerProvider:
+    """A provider with resource `service.name` and, when configured, a batching redacted OTLP export."""
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    exporter = otlp_exporter(settings)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(RedactingSpanExporter(exporter)))
+    return provider
+
+
+_lock = threading.Lock()
+_attached: list[SpanExporter] = []
+
+
+def setup_tracing(service_name: str, settings: ServiceSettings, exporter: SpanExporter | None = None) -> TracerProvider:
+    """Configure this process's tracing once and instrument nameko; safe to call again.
+
+    The first call installs the global provider (resource `service.name` = `service_name`, OTLP
+    export when configured). `exporter` (tests pass an `InMemorySpanExporter`) is attached,
+    redacted and synchronous, to the process's provider, once per exporter object.
+    """
+    with _lock:
+        current = trace.get_tracer_provider()
+        if isinstance(current, TracerProvider):
+            provider = current
+        else:
+            provider = build_tracer_provider(service_name, settings)
+            trace.set_tracer_provider(provider)
+        if exporter is not None and not any(e is exporter for e in _attached):
+            provider.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(exporter)))
+            _attached.append(exporter)
+        instrumentor = NamekoInstrumentor()
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument()
+        return provider
+
+
+class Tracing(DependencyProvider):
+    """Declare on a service to trace it: sets up tracing once per process at container setup.
+
+    Injects an OpenTelemetry `Tracer` named after the service, for spans of its own.
+    """
+
+    def __init__(self, settings_cls: type[ServiceSettings]) -> None:
+        self.settings_cls = settings_cls
+        self.tracer: trace.Tracer | None = None
+
+    def setup(self) -> None:
+        settings = self.settings_cls.load()
+        provider = setup_tracing(settings.service_name, settings)
+        self.tracer = provider.get_tracer(f"presscenter.{settings.service_name}")
+
+    def get_dependency(self, worker_ctx: Any) -> trace.Tracer:
+        assert self.tracer is not None, "Tracing dependency used before setup"
+        return self.tracer
