@@ -19,7 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-RUN_DIR = ROOT / ".run"
+RUN_DIR = Path(os.environ.get("RUN_DIR", ROOT / ".run"))
+# make run is a developer's suite: it listens on loopback unless told otherwise.
+BIND_HOST = os.environ.get("RUN_BIND_HOST", "127.0.0.1")
 
 
 @dataclass
@@ -66,6 +68,10 @@ class Child:
             self.process.wait(5)
 
 
+def gateway_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
+
+
 def is_ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -94,18 +100,27 @@ def children(mongo_uri: str | None) -> list[Child]:
                 None,
             )
         )
-    ports = {"releases": 8101, "feedback": 8102, "monitoring": 8103, "media": 8104}
-    for name, port in ports.items():
+    base = int(os.environ.get("SERVICE_PORT_BASE", "8100"))
+    for offset, name in enumerate(("releases", "feedback", "monitoring", "media"), start=1):
+        port = base + offset
         out.append(
             Child(
                 name,
                 [str(BIN / "nameko"), "run", "--config", "config.yaml", f"presscenter.{name}.service"],
                 ROOT / "services" / name,
                 f"http://127.0.0.1:{port}/health/ready",
+                {"HEALTH_ADDRESS": f"{BIND_HOST}:{port}"},
             )
         )
+    gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
     out.append(
-        Child("gateway", [str(BIN / "python"), "-m", "presscenter.gateway"], ROOT, "http://127.0.0.1:8000/readyz")
+        Child(
+            "gateway",
+            [str(BIN / "python"), "-m", "presscenter.gateway"],
+            ROOT,
+            f"{gateway_url()}/readyz",
+            {"GATEWAY_HOST": BIND_HOST, "GATEWAY_PORT": str(gateway_port)},
+        )
     )
     return out
 
@@ -145,7 +160,10 @@ def main() -> int:
         if pending and not stopping.is_set():
             print(f"==> not ready after 90 s: {', '.join(pending)}", flush=True)
         elif not stopping.is_set():
-            print("==> Capital Press Center is up: gateway http://127.0.0.1:8000 (Ctrl-C stops everything)", flush=True)
+            print(
+                f"==> Capital Press Center is up: gateway {gateway_url()} (Ctrl-C stops everything)",
+                flush=True,
+            )
         while not stopping.is_set():
             dead = [c.name for c in procs if not c.alive()]
             if dead:

@@ -28,6 +28,7 @@ from presscenter.shared.events.catalog import parse_event
 from presscenter.shared.events.envelope import EventEnvelope, make_event, utcnow
 from presscenter.shared.events.releases import EmbargoLifted
 from presscenter.shared.plumbing.leases import LeaseStore
+from presscenter.shared.plumbing.mongo import connect
 from presscenter.shared.plumbing.outbox import (
     OUTBOX_COLLECTION,
     OUTBOX_FIELD,
@@ -418,7 +419,7 @@ class Thing(OutboxDocument):
 
 @pytest.fixture
 def me_alias(mongo_uri: str, mongo_db_name: str) -> Iterator[None]:
-    mongoengine.connect(db=mongo_db_name, host=mongo_uri, alias="outbox_test", tz_aware=True)
+    connect(ServiceSettings(mongo_uri=mongo_uri, mongo_db=mongo_db_name), alias="outbox_test")
     yield
     mongoengine.disconnect("outbox_test")
 

@@ -1,0 +1,1 @@
+"""Cross-service tests: the suite's real processes on the real broker."""
