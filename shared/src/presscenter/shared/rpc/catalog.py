@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from presscenter.shared.events.envelope import ContractModel
+from presscenter.shared.rpc import releases as rel
 from presscenter.shared.rpc.health import HealthReport
 
 BACKEND_SERVICES = ("releases", "feedback", "monitoring", "media")
@@ -30,7 +31,26 @@ class RpcSpec:
         return f"{self.service}.{self.method}"
 
 
-RPC_METHODS: tuple[RpcSpec, ...] = tuple(
+HEALTH_METHODS = tuple(
     RpcSpec(svc, "health", 1, NoArguments, HealthReport, "Readiness report: AMQP and datastore checks.")
     for svc in BACKEND_SERVICES
 )
+
+RELEASES_METHODS = (
+    RpcSpec("releases", "create_draft", 1, rel.CreateDraft, rel.Release, "A unit officer or editor starts a draft."),
+    RpcSpec("releases", "edit", 1, rel.EditDraft, rel.Release, "Change the content of a draft or rejected release."),
+    RpcSpec("releases", "submit", 1, rel.ReleaseAction, rel.Release, "Send a draft for review."),
+    RpcSpec("releases", "approve", 1, rel.ReleaseAction, rel.Release, "An editor approves a submitted release."),
+    RpcSpec("releases", "reject", 1, rel.Reject, rel.Release, "An editor rejects a submitted release, with a reason."),
+    RpcSpec("releases", "schedule", 1, rel.Schedule, rel.Release, "Publish an approved release at a set time."),
+    RpcSpec("releases", "unschedule", 1, rel.ReleaseAction, rel.Release, "Take a scheduled release back to approved."),
+    RpcSpec("releases", "publish", 1, rel.ReleaseAction, rel.Release, "Publish an approved or scheduled release now."),
+    RpcSpec("releases", "force_publish", 1, rel.ForcePublish, rel.Release, "Publish now whatever the status, logged."),
+    RpcSpec("releases", "set_embargo", 1, rel.SetEmbargo, rel.Release, "Set or clear the embargo before publication."),
+    RpcSpec("releases", "correct", 1, rel.Correct, rel.Release, "Publish a corrected version with a note."),
+    RpcSpec("releases", "withdraw", 1, rel.Withdraw, rel.Release, "Withdraw a published release, with the reason."),
+    RpcSpec("releases", "get", 1, rel.GetRelease, rel.Release, "One release as the viewer may see it."),
+    RpcSpec("releases", "search", 1, rel.SearchReleases, rel.ReleasePage, "Search and filter, cursor-paginated."),
+)
+
+RPC_METHODS: tuple[RpcSpec, ...] = HEALTH_METHODS + RELEASES_METHODS

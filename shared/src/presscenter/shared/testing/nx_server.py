@@ -7,8 +7,11 @@ tier applies the same updates correctly, so this launcher switches the SQL tier 
 (`neosqlite`'s own `set_force_fallback`) and then runs nx-27017's normal entry point.
 
 Known gaps that remain (write to MongoDB semantics; the real-MongoDB e2e suite is the judge):
-`replace_one(..., upsert=True)` ignores the filter's `_id`; `$setOnInsert` is ignored by an
-upserting `find_one_and_update`; positional paths such as `{"a.0": {"$exists": true}}` do not match.
+- `replace_one(..., upsert=True)` ignores the filter's `_id`;
+- `$setOnInsert` is ignored by an upserting `find_one_and_update`;
+- positional paths such as `{"a.0": {"$exists": true}}` do not match;
+- `{"x": None}` matches neither a stored null nor a missing field (store a sentinel such as 0);
+- dates in `find` filters compare in whole seconds (compare integer epoch microseconds instead).
 
 Usage: python -m presscenter.shared.testing.nx_server [nx-27017 options]
 """

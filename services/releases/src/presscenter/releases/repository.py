@@ -1,0 +1,175 @@
+"""Storing and finding releases. Every change is one atomic write guarded by the revision the
+caller read, carrying its events in the same write (the outbox)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from pymongo import DESCENDING
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
+from presscenter.releases.domain.visibility import FULL_ACCESS_ROLES, PRESS_STATUSES, can_read, sees_embargoed
+from presscenter.releases.models import ReleaseDocument
+from presscenter.shared.events.envelope import EventEnvelope
+from presscenter.shared.plumbing.outbox import new_document_with_events, with_events
+from presscenter.shared.rpc.errors import Conflict, InvalidInput, NotFound
+from presscenter.shared.rpc.releases import Release, ReleasePage, ReleaseSummary, SearchReleases, Viewer
+from presscenter.shared.text import search_terms, tokens
+
+
+def micros(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1_000_000)
+
+
+def query_fields(release: Release) -> dict[str, Any]:
+    """The stored document of `release`, without the outbox fields."""
+    content = release.content
+    return {
+        "revision": release.revision,
+        "status": release.status,
+        "unit_code": release.unit_code,
+        "categories": list(content.categories),
+        "places": list(content.places),
+        "search_terms": search_terms(
+            content.title, content.lead, content.body, content.title_en or "", content.lead_en or ""
+        ),
+        "sort_key": micros(release.first_published_at or release.created_at),
+        "published_us": micros(release.first_published_at),
+        # 0 = no embargo in force, so one range test covers both cases (no null matching needed)
+        "embargo_until_us": 0 if release.embargo_lifted_at else (micros(release.embargoed_until) or 0),
+        "data": release.model_dump(mode="python"),
+    }
+
+
+def summary(release: Release) -> ReleaseSummary:
+    content = release.content
+    return ReleaseSummary(
+        id=release.id,
+        unit_code=release.unit_code,
+        title=content.title,
+        lead=content.lead,
+        language=content.language,
+        status=release.status,
+        revision=release.revision,
+        version=release.version,
+        categories=content.categories,
+        places=content.places,
+        embargoed_until=release.embargoed_until,
+        scheduled_at=release.scheduled_at,
+        first_published_at=release.first_published_at,
+        version_created_at=release.version_created_at,
+        updated_at=release.updated_at,
+    )
+
+
+def encode_cursor(sort_key: int, release_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort_key, release_id]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        sort_key, release_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return int(sort_key), str(release_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidInput("not a cursor this service gave out; start again without it", "cursor") from None
+
+
+def visibility_filter(viewer: Viewer, now: datetime) -> dict[str, Any]:
+    """The Mongo form of `domain.visibility.can_read`."""
+    if viewer.role in FULL_ACCESS_ROLES:
+        return {}
+    press: dict[str, Any] = {"status": {"$in": list(PRESS_STATUSES)}}
+    if not sees_embargoed(viewer):
+        now_us = micros(now)
+        press = {"$and": [press, {"embargo_until_us": {"$lte": now_us}}]}
+    if viewer.role == "unit_officer" and viewer.unit_code:
+        return {"$or": [{"unit_code": viewer.unit_code}, press]}
+    return press
+
+
+class ReleaseRepository:
+    def __init__(self) -> None:
+        self.collection: Collection[Any] = ReleaseDocument._get_collection()
+
+    def get(self, release_id: str) -> Release:
+        doc = self.collection.find_one({"_id": release_id}, {"data": 1})
+        if doc is None:
+            raise NotFound(f"no release {release_id}", "release_id")
+        return Release.model_validate(doc["data"])
+
+    def read(self, release_id: str, viewer: Viewer, now: datetime) -> Release:
+        """The release if `viewer` may read it; the same NotFound otherwise, so ids do not leak."""
+        release = self.get(release_id)
+        if not can_read(release, viewer, now):
+            raise NotFound(f"no release {release_id}", "release_id")
+        return release
+
+    def exists(self, release_id: str) -> bool:
+        return self.collection.count_documents({"_id": release_id}, limit=1) > 0
+
+    def insert(self, release: Release, events: tuple[EventEnvelope[Any], ...]) -> bool:
+        """Store a new release with its events; False when that id is already stored (a re-delivery)."""
+        doc = new_document_with_events({"_id": release.id, **query_fields(release)}, *events)
+        try:
+            self.collection.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def update(self, release: Release, expected_revision: int, events: tuple[EventEnvelope[Any], ...]) -> None:
+        """Replace the stored release if it is still at `expected_revision`, with its events, atomically."""
+        update = with_events({"$set": query_fields(release)}, *events)
+        result = self.collection.update_one({"_id": release.id, "revision": expected_revision}, update)
+        if result.matched_count == 1:
+            return
+        current = self.get(release.id)  # NotFound when it is gone
+        raise Conflict(
+            f"release {release.id} is at revision {current.revision}, not {expected_revision}: reload and retry",
+            "expected_revision",
+            current_revision=current.revision,
+        )
+
+    def search(self, query: SearchReleases, now: datetime) -> ReleasePage:
+        clauses: list[dict[str, Any]] = []
+        visible = visibility_filter(query.viewer, now)
+        if visible:
+            clauses.append(visible)
+        if query.q:
+            terms = tokens(query.q)
+            if not terms:
+                raise InvalidInput("give at least one word to search for", "q")
+            clauses.append({"search_terms": {"$all": terms}})
+        for field in ("unit_code",):
+            if getattr(query, field):
+                clauses.append({field: getattr(query, field)})
+        if query.category:
+            clauses.append({"categories": query.category})
+        if query.place:
+            clauses.append({"places": query.place})
+        if query.status:
+            clauses.append({"status": {"$in": list(query.status)}})
+        if query.published_from or query.published_to:
+            published: dict[str, Any] = {}
+            if query.published_from:
+                published["$gte"] = micros(query.published_from)
+            if query.published_to:
+                published["$lt"] = micros(query.published_to)
+            clauses.append({"published_us": published})
+        if query.cursor:
+            key, last_id = decode_cursor(query.cursor)
+            clauses.append({"$or": [{"sort_key": {"$lt": key}}, {"sort_key": key, "_id": {"$lt": last_id}}]})
+        mongo_filter: dict[str, Any] = {"$and": clauses} if clauses else {}
+        docs = list(
+            self.collection.find(mongo_filter, {"data": 1, "sort_key": 1})
+            .sort([("sort_key", DESCENDING), ("_id", DESCENDING)])
+            .limit(query.limit + 1)
+        )
+        page = docs[: query.limit]
+        items = [summary(Release.model_validate(doc["data"])) for doc in page]
+        next_cursor = encode_cursor(page[-1]["sort_key"], page[-1]["_id"]) if len(docs) > query.limit else None
+        return ReleasePage(items=items, next_cursor=next_cursor)
