@@ -25,7 +25,7 @@ $(STAMP): $(addsuffix /pyproject.toml,$(PACKAGES)) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e "shared[service,testing]" \
-	    $(addprefix -e services/,$(SERVICES)) -e "services/gateway[test]" ruff==0.17.6
+	    $(foreach s,$(SERVICES),-e "services/$(s)[test]") -e "services/gateway[test]" ruff==0.17.6
 	@touch $(STAMP)
 
 setup: $(STAMP) rabbitmq

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+# Every ServiceError class by name (subclasses register themselves): nameko sends `exc_type` only.
+ERRORS: dict[str, type[ServiceError]] = {}
+
 
 class ServiceError(Exception):
     """Base of the errors a caller can act on. `status` is the HTTP status the gateway answers."""
 
     status = 500
     title = "Service error"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        ERRORS[cls.__name__] = cls
 
     def __init__(self, detail: str, field: str | None = None, **extra: Any):
         super().__init__(detail, field, extra)
@@ -57,6 +64,6 @@ class InvalidTransition(Conflict):
     title = "Not allowed in this status"
 
 
-ERRORS: dict[str, type[ServiceError]] = {
-    cls.__name__: cls for cls in (ServiceError, InvalidInput, NotFound, Forbidden, Conflict, InvalidTransition)
-}
+
+
+ERRORS[ServiceError.__name__] = ServiceError
