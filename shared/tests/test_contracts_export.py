@@ -231,4 +231,4 @@ def test_asyncapi_describes_every_event_and_rpc_method_on_the_wire(fresh_export:
         assert operation["action"] == "receive"
         assert operation["reply"]["address"]["location"] == "$message.header#/reply_to"
         response = _pointer(doc, _pointer(doc, operation["reply"]["messages"][0]["$ref"])["$ref"])
-        assert response["payload"]["properties"]["result"]["anyOf"][0]["$ref"].endswith("/HealthReport")
+        assert response["payload"]["properties"]["result"]["anyOf"][0]["$ref"].endswith(f"/{spec.response.__name__}")

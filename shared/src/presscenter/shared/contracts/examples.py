@@ -72,6 +72,12 @@ PAYLOADS: dict[tuple[str, int], dict[str, Any]] = {
         "reason": "superseded",
         "superseded_by": "rel-2025-0150",
     },
+    ("release_publish_failed", 1): {
+        "release": _release("failed_to_publish", scheduled_at="2025-09-01T01:00:00Z"),
+        "actor": {"kind": "service", "id": "releases"},
+        "error": "media asset ast-77 is not ready",
+        "scheduled_at": "2025-09-01T01:00:00Z",
+    },
     ("embargo_lifted", 1): {
         "release_id": "rel-2025-0142",
         "version": 1,

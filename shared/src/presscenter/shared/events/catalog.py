@@ -21,6 +21,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     releases.ReleasePublished,
     releases.ReleaseCorrected,
     releases.ReleaseWithdrawn,
+    releases.ReleasePublishFailed,
     releases.EmbargoLifted,
     feedback.QuestionReceived,
     feedback.QuestionRouted,

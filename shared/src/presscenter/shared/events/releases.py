@@ -37,7 +37,7 @@ class ReleaseSnapshot(ContractModel):
     contacts: list[Contact] = Field(default_factory=list, max_length=20)
     media_asset_ids: list[str] = Field(default_factory=list, max_length=200)
     status: ReleaseStatus
-    version: int = Field(ge=1)
+    version: int = Field(ge=0, description="Published version; 0 before first publication.")
     embargoed_until: AwareDatetime | None = None
     scheduled_at: AwareDatetime | None = None
     published_at: AwareDatetime | None = None
@@ -109,6 +109,15 @@ class ReleaseWithdrawn(_ReleaseEvent):
     reason: WithdrawalReason
     note: str = Field(default="", max_length=2_000)
     superseded_by: str | None = Field(default=None, max_length=64)
+
+
+class ReleasePublishFailed(_ReleaseEvent):
+    """A scheduled publication failed: the release waits in failed_to_publish for an editor (an alert)."""
+
+    event_type: ClassVar[str] = "release_publish_failed"
+    event_version: ClassVar[int] = 1
+    error: str = Field(min_length=1, max_length=2_000)
+    scheduled_at: AwareDatetime | None = None
 
 
 class EmbargoLifted(EventPayload):
