@@ -29,6 +29,8 @@ class ReleaseDocument(OutboxDocument):
             "search_terms",
             "-sort_key",
             "published_us",
+            "publish_due_us",
+            "embargo_until_us",
         ],
     }
 
@@ -42,4 +44,5 @@ class ReleaseDocument(OutboxDocument):
     sort_key = me.IntField(required=True)
     published_us = me.IntField(null=True)
     embargo_until_us = me.IntField(required=True, default=0)
+    publish_due_us = me.IntField(required=True, default=0)
     data = me.DictField(required=True)

@@ -42,6 +42,8 @@ def query_fields(release: Release) -> dict[str, Any]:
         "published_us": micros(release.first_published_at),
         # 0 = no embargo in force, so one range test covers both cases (no null matching needed)
         "embargo_until_us": 0 if release.embargo_lifted_at else (micros(release.embargoed_until) or 0),
+        # when the clock must publish it: 0 unless scheduled
+        "publish_due_us": micros(release.scheduled_at) if release.status == "scheduled" else 0,
         "data": release.model_dump(mode="python"),
     }
 
@@ -173,3 +175,20 @@ class ReleaseRepository:
         items = [summary(Release.model_validate(doc["data"])) for doc in page]
         next_cursor = encode_cursor(page[-1]["sort_key"], page[-1]["_id"]) if len(docs) > query.limit else None
         return ReleasePage(items=items, next_cursor=next_cursor)
+
+    def due_for_publication(self, now: datetime, limit: int) -> list[str]:
+        """Ids of scheduled releases whose time has come, oldest first."""
+        due = {"publish_due_us": {"$gt": 0, "$lte": micros(now)}}
+        return [d["_id"] for d in self.collection.find(due, {"_id": 1}).sort("publish_due_us", 1).limit(limit)]
+
+    def due_for_embargo_lift(self, now: datetime, limit: int) -> list[str]:
+        """Ids of published releases whose embargo has ended and not yet been lifted."""
+        due = {"status": "published", "embargo_until_us": {"$gt": 0, "$lte": micros(now)}}
+        return [d["_id"] for d in self.collection.find(due, {"_id": 1}).sort("embargo_until_us", 1).limit(limit)]
+
+    def public_latest(self, now: datetime, limit: int) -> list[Release]:
+        """The newest published releases the public may read (what the feeds show)."""
+        public = Viewer(id="public", role="public")
+        query = {"$and": [visibility_filter(public, now), {"status": "published"}]}
+        docs = self.collection.find(query, {"data": 1}).sort([("sort_key", DESCENDING), ("_id", DESCENDING)])
+        return [Release.model_validate(doc["data"]) for doc in docs.limit(limit)]

@@ -44,13 +44,17 @@ RELEASES_METHODS = (
     RpcSpec("releases", "reject", 1, rel.Reject, rel.Release, "An editor rejects a submitted release, with a reason."),
     RpcSpec("releases", "schedule", 1, rel.Schedule, rel.Release, "Publish an approved release at a set time."),
     RpcSpec("releases", "unschedule", 1, rel.ReleaseAction, rel.Release, "Take a scheduled release back to approved."),
-    RpcSpec("releases", "publish", 1, rel.ReleaseAction, rel.Release, "Publish an approved or scheduled release now."),
+    RpcSpec("releases", "publish_now", 1, rel.ReleaseAction, rel.Release, "Publish an approved or scheduled release."),
     RpcSpec("releases", "force_publish", 1, rel.ForcePublish, rel.Release, "Publish now whatever the status, logged."),
     RpcSpec("releases", "set_embargo", 1, rel.SetEmbargo, rel.Release, "Set or clear the embargo before publication."),
     RpcSpec("releases", "correct", 1, rel.Correct, rel.Release, "Publish a corrected version with a note."),
     RpcSpec("releases", "withdraw", 1, rel.Withdraw, rel.Release, "Withdraw a published release, with the reason."),
     RpcSpec("releases", "get", 1, rel.GetRelease, rel.Release, "One release as the viewer may see it."),
     RpcSpec("releases", "search", 1, rel.SearchReleases, rel.ReleasePage, "Search and filter, cursor-paginated."),
+    RpcSpec("releases", "ninjs", 1, rel.GetNinjs, rel.NinjsDocument, "One published version as IPTC ninjs 3.1."),
+    RpcSpec("releases", "feed", 1, rel.GetFeed, rel.Feed, "Atom or JSON Feed of public releases."),
+    RpcSpec("releases", "portal_deliveries", 1, rel.GetDeliveries, rel.PortalDeliveries, "A release's portal pushes."),
+    RpcSpec("releases", "portal_inbound", 1, rel.PortalInbound, rel.Release, "A verified portal payload, taken in."),
 )
 
 RPC_METHODS: tuple[RpcSpec, ...] = HEALTH_METHODS + RELEASES_METHODS

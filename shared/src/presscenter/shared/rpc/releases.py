@@ -9,9 +9,9 @@ of the published text (ninjs `version`): 1 at first publication, +1 per correcti
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from presscenter.shared.events.common import Actor, Contact
 from presscenter.shared.events.envelope import ContractModel
@@ -230,3 +230,62 @@ class ReleaseSummary(ContractModel):
 class ReleasePage(ContractModel):
     items: list[ReleaseSummary]
     next_cursor: str | None = None
+
+
+class GetNinjs(ContractModel):
+    viewer: Viewer
+    release_id: str = Field(min_length=1, max_length=64)
+    version: int | None = Field(default=None, ge=1, description="A published version; the latest when omitted.")
+
+
+class NinjsDocument(ContractModel):
+    """An IPTC ninjs 3.1 document (see https://iptc.org/std/ninjs/)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    uri: str
+    version: str
+    pubStatus: str
+
+
+class GetFeed(ContractModel):
+    format: Literal["atom", "json"]
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class Feed(ContractModel):
+    content_type: str
+    body: str
+
+
+class DeliveryAttemptView(ContractModel):
+    at: datetime
+    status: int | None = None
+    error: str | None = None
+
+
+class PortalDelivery(ContractModel):
+    """One push of one published version (or its correction or withdrawal) to the national portal."""
+
+    id: str
+    release_id: str
+    version: int
+    action: Literal["published", "corrected", "withdrawn"]
+    state: Literal["pending", "delivered", "failed"]
+    attempts: list[DeliveryAttemptView] = Field(default_factory=list)
+    delivered_at: datetime | None = None
+
+
+class PortalDeliveries(ContractModel):
+    items: list[PortalDelivery]
+
+
+class GetDeliveries(ContractModel):
+    viewer: Viewer
+    release_id: str = Field(min_length=1, max_length=64)
+
+
+class PortalInbound(ContractModel):
+    """A payload from the national portal, its signature already verified by the gateway."""
+
+    payload: dict[str, Any]
+    received_at: AwareDatetime

@@ -1,0 +1,158 @@
+"""The releases application: workflow + storage + directory, without nameko.
+
+Each method loads the release, runs the domain transition with the caller's expected revision
+and stores the result together with its events in one atomic write. Time comes from `clock`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from presscenter.releases.directory import UnitDirectory
+from presscenter.releases.domain import workflow as wf
+from presscenter.releases.repository import ReleaseRepository
+from presscenter.shared.events.common import Actor
+from presscenter.shared.events.departments import DepartmentReleaseSubmitted
+from presscenter.shared.events.envelope import EventEnvelope, make_event
+from presscenter.shared.rpc import releases as rpc
+from presscenter.shared.rpc.errors import InvalidInput, InvalidTransition, ServiceError
+
+SOURCE = "releases"
+Step = Callable[..., wf.Transition]
+SCHEDULER = Actor(kind="service", id="releases-scheduler")
+
+
+def new_release_id() -> str:
+    return f"r-{uuid.uuid4().hex[:16]}"
+
+
+def intake_release_id(source: str, external_id: str) -> str:
+    """The same department submission always maps to the same release id: resubmission is a no-op."""
+    digest = hashlib.sha256(f"{source}\x00{external_id}".encode()).hexdigest()[:16]
+    return f"d-{digest}"
+
+
+class ReleasesApp:
+    def __init__(self, repo: ReleaseRepository, directory: UnitDirectory, clock: Callable[[], datetime]):
+        self.repo = repo
+        self.directory = directory
+        self.clock = clock
+
+    # --- storing transitions ----------------------------------------------------------------
+
+    def _envelopes(self, transition: wf.Transition, caused_by: EventEnvelope[Any] | None) -> tuple[Any, ...]:
+        return tuple(make_event(p, source=SOURCE, caused_by=caused_by) for p in transition.events)
+
+    def _create(self, transition: wf.Transition, caused_by: EventEnvelope[Any] | None = None) -> rpc.Release:
+        self.repo.insert(transition.release, self._envelopes(transition, caused_by))
+        return transition.release
+
+    def _step(self, release_id: str, actor: Actor, expected_revision: int, step: Step, *args: Any) -> rpc.Release:
+        """Run the workflow `step` on the stored release and store its result, guarded by the revision."""
+        transition = step(self.repo.get(release_id), actor, expected_revision, self.clock(), *args)
+        self.repo.update(transition.release, expected_revision, self._envelopes(transition, None))
+        return transition.release
+
+    def _run(self, r: rpc.ReleaseAction, step: Step, *args: Any) -> rpc.Release:
+        return self._step(r.release_id, r.actor, r.expected_revision, step, *args)
+
+    def _require_unit(self, unit_code: str, field: str = "unit_code") -> None:
+        self.directory.tree().require(unit_code, field)
+
+    # --- the RPC surface --------------------------------------------------------------------
+
+    def create_draft(self, request: rpc.CreateDraft) -> rpc.Release:
+        self._require_unit(request.unit_code)
+        tree = self.directory.tree()
+        for i, place in enumerate(request.content.places):
+            tree.require(place, f"content.places.{i}")
+        return self._create(
+            wf.create_draft(request.actor, request.unit_code, request.content, self.clock(), new_release_id())
+        )
+
+    def edit(self, r: rpc.EditDraft) -> rpc.Release:
+        return self._run(r, wf.edit, r.content)
+
+    def act(self, name: str, r: rpc.ReleaseAction) -> rpc.Release:
+        """submit, approve, unschedule, publish: actions that take nothing but the release."""
+        return self._run(r, {"submit": wf.submit, "approve": wf.approve, "unschedule": wf.unschedule,
+                             "publish": wf.publish}[name])  # fmt: skip
+
+    def reject(self, r: rpc.Reject) -> rpc.Release:
+        return self._run(r, wf.reject, r.reason)
+
+    def schedule(self, r: rpc.Schedule) -> rpc.Release:
+        return self._run(r, wf.schedule, r.at)
+
+    def force_publish(self, r: rpc.ForcePublish) -> rpc.Release:
+        return self._run(r, wf.force_publish, r.reason)
+
+    def set_embargo(self, r: rpc.SetEmbargo) -> rpc.Release:
+        return self._run(r, wf.set_embargo, r.until)
+
+    def correct(self, r: rpc.Correct) -> rpc.Release:
+        return self._run(r, wf.correct, r.content, r.note)
+
+    def withdraw(self, r: rpc.Withdraw) -> rpc.Release:
+        if r.superseded_by is not None and not self.repo.exists(r.superseded_by):
+            raise InvalidInput(f"no release {r.superseded_by} to point readers to", "superseded_by")
+        return self._run(r, wf.withdraw, r.reason, r.note, r.superseded_by)
+
+    def get(self, r: rpc.GetRelease) -> rpc.Release:
+        return self.repo.read(r.release_id, r.viewer, self.clock())
+
+    def search(self, r: rpc.SearchReleases) -> rpc.ReleasePage:
+        return self.repo.search(r, self.clock())
+
+    # --- departments' systems -----------------------------------------------------------------
+
+    def intake(self, event: EventEnvelope[DepartmentReleaseSubmitted]) -> rpc.Release | None:
+        """A department's release: stored once per (source, external id), whatever the redeliveries."""
+        payload = event.payload
+        self._require_unit(payload.unit_code, "payload.unit_code")
+        release_id = self.intake_id(event)
+        if self.repo.exists(release_id):
+            return None
+        intake = rpc.Intake(source=event.source, external_id=payload.external_id, event_id=str(event.event_id))
+        actor = Actor(kind="system", id=event.source, role="system", unit_code=payload.unit_code)
+        transition = wf.submit_from_department(payload, intake, actor, self.clock(), release_id)
+        return self._create(transition, caused_by=event)
+
+    @staticmethod
+    def intake_id(event: EventEnvelope[DepartmentReleaseSubmitted]) -> str:
+        return intake_release_id(event.source, event.payload.external_id)
+
+    # --- the clock: scheduled publication and embargo lifts -----------------------------------
+
+    def publish_due(self, limit: int = 50) -> list[str]:
+        """Publish every scheduled release whose time has come; a failure is parked visibly, with an alert."""
+        done = []
+        for release_id in self.repo.due_for_publication(self.clock(), limit):
+            release = self.repo.get(release_id)
+            try:
+                self._step(release_id, SCHEDULER, release.revision, wf.publish_due)
+            except InvalidTransition:
+                continue  # published or moved meanwhile
+            except ServiceError as exc:
+                self._fail_publication(release, str(exc))
+            done.append(release_id)
+        return done
+
+    def _fail_publication(self, release: rpc.Release, error: str) -> None:
+        """Park the release in failed_to_publish; its transition carries the alert event."""
+        failed = wf.mark_failed_to_publish(release, SCHEDULER, release.revision, self.clock(), error)
+        self.repo.update(failed.release, release.revision, self._envelopes(failed, None))
+
+    def lift_due_embargoes(self, limit: int = 50) -> list[str]:
+        done = []
+        for release_id in self.repo.due_for_embargo_lift(self.clock(), limit):
+            try:
+                self._step(release_id, SCHEDULER, self.repo.get(release_id).revision, wf.lift_embargo)
+            except InvalidTransition:
+                continue
+            done.append(release_id)
+        return done

@@ -1,0 +1,59 @@
+"""The releases service's copy of the unit directory: seeded on first use, kept current by
+`directory_updated` events, used to refuse releases for units that do not exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from presscenter.shared.directory import UnitTree, load_seed, seed_revision
+from presscenter.shared.events.departments import DirectoryUnit, DirectoryUpdated
+from presscenter.shared.rpc.errors import Conflict
+
+DOC_ID = "directory"
+
+
+class UnitDirectory:
+    """One document holds the whole tree, so an update replaces it atomically."""
+
+    def __init__(self, db: Database[Any]):
+        self.collection = db["directory"]
+
+    def tree(self) -> UnitTree:
+        doc = self.collection.find_one({"_id": DOC_ID})
+        if doc is None:
+            self._seed()
+            doc = self.collection.find_one({"_id": DOC_ID})
+        assert doc is not None
+        return UnitTree.build(DirectoryUnit.model_validate(unit) for unit in doc["units"])
+
+    def apply(self, update: DirectoryUpdated) -> UnitTree:
+        """Apply an update; refused whole (DirectoryError) when it would break the tree."""
+        current = self.collection.find_one({"_id": DOC_ID}) or self._seed()
+        tree = UnitTree.build(DirectoryUnit.model_validate(unit) for unit in current["units"])
+        new = tree.apply(update.upserts, update.removals)
+        result = self.collection.update_one(
+            {"_id": DOC_ID, "generation": current["generation"]},
+            {"$set": {"units": _dump(new), "revision": update.revision or current["revision"]},
+             "$inc": {"generation": 1}},
+        )  # fmt: skip
+        if result.matched_count != 1:
+            raise Conflict("the directory changed while this update was applied; it will be retried", "directory")
+        return new
+
+    def _seed(self) -> dict[str, Any]:
+        doc = {"_id": DOC_ID, "units": [u.model_dump(mode="json") for u in load_seed()],
+               "revision": seed_revision(), "generation": 1}  # fmt: skip
+        try:
+            self.collection.insert_one(doc)
+        except DuplicateKeyError:
+            found = self.collection.find_one({"_id": DOC_ID})
+            assert found is not None
+            return found
+        return doc
+
+
+def _dump(tree: UnitTree) -> list[dict[str, Any]]:
+    return [unit.model_dump(mode="json") for unit in tree.to_list()]
