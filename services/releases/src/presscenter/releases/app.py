@@ -7,6 +7,7 @@ and stores the result together with its events in one atomic write. Time comes f
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -19,8 +20,9 @@ from presscenter.shared.events.common import Actor
 from presscenter.shared.events.departments import DepartmentReleaseSubmitted
 from presscenter.shared.events.envelope import EventEnvelope, make_event
 from presscenter.shared.rpc import releases as rpc
-from presscenter.shared.rpc.errors import InvalidInput, InvalidTransition, ServiceError
+from presscenter.shared.rpc.errors import Conflict, InvalidInput, InvalidTransition
 
+_log = logging.getLogger(__name__)
 SOURCE = "releases"
 Step = Callable[..., wf.Transition]
 SCHEDULER = Actor(kind="service", id="releases-scheduler")
@@ -129,16 +131,21 @@ class ReleasesApp:
     # --- the clock: scheduled publication and embargo lifts -----------------------------------
 
     def publish_due(self, limit: int = 50) -> list[str]:
-        """Publish every scheduled release whose time has come; a failure is parked visibly, with an alert."""
+        """Publish every scheduled release whose time has come.
+
+        A release changed meanwhile (a conflict) is left for the next tick, which sees its new
+        state; any other failure parks it in failed_to_publish with a release_publish_failed alert.
+        """
         done = []
         for release_id in self.repo.due_for_publication(self.clock(), limit):
             release = self.repo.get(release_id)
             try:
                 self._step(release_id, SCHEDULER, release.revision, wf.publish_due)
-            except InvalidTransition:
-                continue  # published or moved meanwhile
-            except ServiceError as exc:
-                self._fail_publication(release, str(exc))
+            except Conflict:
+                continue
+            except Exception as exc:
+                _log.exception("scheduled publication of %s failed", release_id)
+                self._fail_publication(release, f"{type(exc).__name__}: {exc}")
             done.append(release_id)
         return done
 
