@@ -13,9 +13,9 @@ from pymongo import MongoClient
 
 from presscenter.releases import app as app_module
 from presscenter.releases.app import ReleasesApp
-from presscenter.releases.directory import UnitDirectory
 from presscenter.releases.repository import ReleaseRepository
 from presscenter.releases.settings import ReleasesSettings
+from presscenter.shared.directory.store import UnitDirectory
 from presscenter.shared.events.catalog import parse_event
 from presscenter.shared.events.common import Actor
 from presscenter.shared.plumbing.mongo import connect

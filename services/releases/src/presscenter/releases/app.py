@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from presscenter.releases.directory import UnitDirectory
 from presscenter.releases.domain import workflow as wf
 from presscenter.releases.repository import ReleaseRepository
+from presscenter.shared.directory.store import UnitDirectory
 from presscenter.shared.events.common import Actor
 from presscenter.shared.events.departments import DepartmentReleaseSubmitted
 from presscenter.shared.events.envelope import EventEnvelope, make_event

@@ -17,11 +17,11 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from presscenter.releases.app import ReleasesApp
-from presscenter.releases.directory import UnitDirectory
 from presscenter.releases.portal.deliveries import DeliveryLog
 from presscenter.releases.repository import ReleaseRepository
 from presscenter.releases.settings import ReleasesSettings
 from presscenter.releases.syndication import Syndication
+from presscenter.shared.directory.store import UnitDirectory
 from presscenter.shared.events.envelope import EventEnvelope, utcnow
 from presscenter.shared.plumbing import health
 from presscenter.shared.plumbing.consuming import handle_event

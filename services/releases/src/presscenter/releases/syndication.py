@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from presscenter.releases.directory import UnitDirectory
 from presscenter.releases.domain.visibility import FULL_ACCESS_ROLES
 from presscenter.releases.exports import atom_feed, json_feed, to_ninjs
 from presscenter.releases.portal.client import PortalClient
@@ -18,6 +17,7 @@ from presscenter.releases.portal.deliveries import DeliveryKey, DeliveryLog, Del
 from presscenter.releases.portal.inbound import PORTAL_SOURCE, to_department_submission
 from presscenter.releases.repository import ReleaseRepository
 from presscenter.releases.settings import ReleasesSettings
+from presscenter.shared.directory.store import UnitDirectory
 from presscenter.shared.events.envelope import EventEnvelope, make_event
 from presscenter.shared.rpc import releases as rpc
 from presscenter.shared.rpc.errors import NotFound

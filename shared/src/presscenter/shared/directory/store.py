@@ -1,5 +1,6 @@
-"""The releases service's copy of the unit directory: seeded on first use, kept current by
-`directory_updated` events, used to refuse releases for units that do not exist."""
+"""A service's own copy of the unit directory, in its own database: seeded from the Hanoi seed
+on first use, kept current by `directory_updated` events (releases refuse unknown units with it;
+feedback routes and escalates along it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from presscenter.shared.directory import UnitTree, load_seed, seed_revision
+from presscenter.shared.directory.seed import load_seed, seed_revision
+from presscenter.shared.directory.tree import UnitTree
 from presscenter.shared.events.departments import DirectoryUnit, DirectoryUpdated
 from presscenter.shared.rpc.errors import Conflict
 
