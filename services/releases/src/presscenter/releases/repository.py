@@ -20,10 +20,7 @@ from presscenter.shared.plumbing.outbox import new_document_with_events, with_ev
 from presscenter.shared.rpc.errors import Conflict, InvalidInput, NotFound
 from presscenter.shared.rpc.releases import Release, ReleasePage, ReleaseSummary, SearchReleases, Viewer
 from presscenter.shared.text import search_terms, tokens
-
-
-def micros(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1_000_000)
+from presscenter.shared.timestamps import epoch_micros
 
 
 def query_fields(release: Release) -> dict[str, Any]:
@@ -38,12 +35,12 @@ def query_fields(release: Release) -> dict[str, Any]:
         "search_terms": search_terms(
             content.title, content.lead, content.body, content.title_en or "", content.lead_en or ""
         ),
-        "sort_key": micros(release.first_published_at or release.created_at),
-        "published_us": micros(release.first_published_at),
+        "sort_key": epoch_micros(release.first_published_at or release.created_at),
+        "published_us": epoch_micros(release.first_published_at),
         # 0 = no embargo in force, so one range test covers both cases (no null matching needed)
-        "embargo_until_us": 0 if release.embargo_lifted_at else (micros(release.embargoed_until) or 0),
+        "embargo_until_us": 0 if release.embargo_lifted_at else (epoch_micros(release.embargoed_until) or 0),
         # when the clock must publish it: 0 unless scheduled
-        "publish_due_us": micros(release.scheduled_at) if release.status == "scheduled" else 0,
+        "publish_due_us": epoch_micros(release.scheduled_at) if release.status == "scheduled" else 0,
         "data": release.model_dump(mode="python"),
     }
 
@@ -87,7 +84,7 @@ def visibility_filter(viewer: Viewer, now: datetime) -> dict[str, Any]:
         return {}
     press: dict[str, Any] = {"status": {"$in": list(PRESS_STATUSES)}}
     if not sees_embargoed(viewer):
-        now_us = micros(now)
+        now_us = epoch_micros(now)
         press = {"$and": [press, {"embargo_until_us": {"$lte": now_us}}]}
     if viewer.role == "unit_officer" and viewer.unit_code:
         return {"$or": [{"unit_code": viewer.unit_code}, press]}
@@ -158,9 +155,9 @@ class ReleaseRepository:
         if query.published_from or query.published_to:
             published: dict[str, Any] = {}
             if query.published_from:
-                published["$gte"] = micros(query.published_from)
+                published["$gte"] = epoch_micros(query.published_from)
             if query.published_to:
-                published["$lt"] = micros(query.published_to)
+                published["$lt"] = epoch_micros(query.published_to)
             clauses.append({"published_us": published})
         if query.cursor:
             key, last_id = decode_cursor(query.cursor)
@@ -178,12 +175,12 @@ class ReleaseRepository:
 
     def due_for_publication(self, now: datetime, limit: int) -> list[str]:
         """Ids of scheduled releases whose time has come, oldest first."""
-        due = {"publish_due_us": {"$gt": 0, "$lte": micros(now)}}
+        due = {"publish_due_us": {"$gt": 0, "$lte": epoch_micros(now)}}
         return [d["_id"] for d in self.collection.find(due, {"_id": 1}).sort("publish_due_us", 1).limit(limit)]
 
     def due_for_embargo_lift(self, now: datetime, limit: int) -> list[str]:
         """Ids of published releases whose embargo has ended and not yet been lifted."""
-        due = {"status": "published", "embargo_until_us": {"$gt": 0, "$lte": micros(now)}}
+        due = {"status": "published", "embargo_until_us": {"$gt": 0, "$lte": epoch_micros(now)}}
         return [d["_id"] for d in self.collection.find(due, {"_id": 1}).sort("embargo_until_us", 1).limit(limit)]
 
     def public_latest(self, now: datetime, limit: int) -> list[Release]:

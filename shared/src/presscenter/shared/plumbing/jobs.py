@@ -20,28 +20,20 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from presscenter.shared.timestamps import epoch_seconds, from_epoch_seconds
+
 JOBS_COLLECTION = "scheduled_jobs"
 JobState = Literal["pending", "running", "done", "failed"]
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 MAX_KEY_LENGTH = 256
 MAX_ERROR_LENGTH = 2_000
-
-
-def _ts(value: datetime) -> float:
-    if value.tzinfo is None:
-        raise ValueError("job times must be timezone-aware")
-    return value.timestamp()
-
-
-def _dt(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(float(value), UTC)
 
 
 def job_id(kind: str, key: str) -> str:
@@ -74,7 +66,7 @@ class Job:
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Job:
-        due_at = _dt(doc["due_ts"])
+        due_at = from_epoch_seconds(doc["due_ts"])
         assert due_at is not None
         return cls(
             kind=doc["kind"],
@@ -84,9 +76,9 @@ class Job:
             payload=json.loads(doc.get("payload") or "{}"),
             attempts=int(doc.get("attempts") or 0),
             owner=doc.get("owner"),
-            lease_until=_dt(doc.get("lease_ts")),
+            lease_until=from_epoch_seconds(doc.get("lease_ts")),
             last_error=doc.get("last_error"),
-            updated_at=_dt(doc.get("updated_ts")),
+            updated_at=from_epoch_seconds(doc.get("updated_ts")),
         )
 
 
@@ -115,7 +107,7 @@ class JobStore:
         attempts reset; a run still in flight then cannot record its result.
         """
         _id = job_id(kind, key)
-        due_ts = _ts(due_at)
+        due_ts = epoch_seconds(due_at)
         body = json.dumps(payload or {}, separators=(",", ":"), sort_keys=True)
         while True:
             now = time.time()
@@ -180,7 +172,7 @@ class JobStore:
         Due means pending with `due_at <= now`, or running with an expired lease.
         """
         kinds = builtins.list(kinds)
-        now_ts = time.time() if now is None else _ts(now)
+        now_ts = time.time() if now is None else epoch_seconds(now)
         claimed: builtins.list[Job] = []
         if not kinds:
             return claimed
@@ -212,7 +204,7 @@ class JobStore:
             {"due_ts": 1},
             sort=[("due_ts", ASCENDING)],
         )
-        return None if doc is None else _dt(doc["due_ts"])
+        return None if doc is None else from_epoch_seconds(doc["due_ts"])
 
     def _guard(self, job: Job) -> dict[str, Any]:
         return {"_id": job.id, "state": "running", "owner": job.owner, "attempts": job.attempts}
@@ -258,7 +250,7 @@ class JobStore:
         if retry_at is None or exhausted:
             update.update(state="failed", finished_ts=now)
         else:
-            update.update(state="pending", due_ts=_ts(retry_at))
+            update.update(state="pending", due_ts=epoch_seconds(retry_at))
         return self.collection.update_one(self._guard(job), {"$set": update}).matched_count == 1
 
     def list(self, kind: str | None = None, state: JobState | None = None, limit: int = 1_000) -> builtins.list[Job]:

@@ -22,7 +22,7 @@ import logging
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +31,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from presscenter.releases.portal.client import DeliveryResult, Outcome
+from presscenter.shared.timestamps import epoch_seconds, from_epoch_seconds
 
 _log = logging.getLogger(__name__)
 
@@ -39,16 +40,6 @@ DeliveryAction = Literal["published", "corrected", "withdrawn"]
 DeliveryState = Literal["pending", "delivered", "failed"]
 ACTIONS: tuple[DeliveryAction, ...] = ("published", "corrected", "withdrawn")
 MAX_ERROR_CHARS = 500
-
-
-def _ts(value: datetime) -> float:
-    if value.tzinfo is None:
-        raise ValueError("delivery times must be timezone-aware")
-    return value.timestamp()
-
-
-def _dt(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(float(value), UTC)
 
 
 @dataclass(frozen=True)
@@ -114,7 +105,7 @@ class DeliveryRecord(BaseModel):
         attempts = tuple(
             DeliveryAttempt(
                 number=a["number"],
-                at=_dt(a["at_ts"]),
+                at=from_epoch_seconds(a["at_ts"]),
                 outcome=a["outcome"],
                 status=a.get("status"),
                 error=a.get("error"),
@@ -132,13 +123,13 @@ class DeliveryRecord(BaseModel):
             body=json.loads(doc.get("body") or "{}"),
             attempts=tuple(sorted(attempts, key=lambda a: a.number)),
             attempt_count=int(doc.get("attempt_count") or 0),
-            next_attempt_at=_dt(doc.get("next_attempt_ts")),
-            lease_until=_dt(lease) if lease else None,
-            delivered_at=_dt(doc.get("delivered_ts")),
-            failed_at=_dt(doc.get("failed_ts")),
+            next_attempt_at=from_epoch_seconds(doc.get("next_attempt_ts")),
+            lease_until=from_epoch_seconds(lease) if lease else None,
+            delivered_at=from_epoch_seconds(doc.get("delivered_ts")),
+            failed_at=from_epoch_seconds(doc.get("failed_ts")),
             failure=doc.get("failure"),
-            created_at=_dt(doc["created_ts"]),
-            updated_at=_dt(doc["updated_ts"]),
+            created_at=from_epoch_seconds(doc["created_ts"]),
+            updated_at=from_epoch_seconds(doc["updated_ts"]),
         )
 
 
@@ -152,7 +143,7 @@ class DeliveryLog:
 
     def begin(self, key: DeliveryKey, body: Mapping[str, Any], now: datetime) -> DeliveryRecord:
         """Create the pending delivery of `key` with `body`; idempotent (an existing record is returned as is)."""
-        now_ts = _ts(now)
+        now_ts = epoch_seconds(now)
         doc = {
             "_id": key.id,
             "release_id": key.release_id,
@@ -184,7 +175,7 @@ class DeliveryLog:
 
     def claim(self, key: DeliveryKey, now: datetime, lease_s: float) -> DeliveryRecord | None:
         """Take the pending, due, unleased delivery of `key` for `lease_s` seconds; None if not available."""
-        now_ts = _ts(now)
+        now_ts = epoch_seconds(now)
         doc = self.collection.find_one_and_update(
             {"_id": key.id, "state": "pending", "next_attempt_ts": {"$lte": now_ts}, "lease_ts": {"$lte": now_ts}},
             {"$set": {"lease_ts": now_ts + lease_s, "updated_ts": now_ts}},
@@ -201,7 +192,7 @@ class DeliveryLog:
         next_attempt_at: datetime | None = None,
     ) -> DeliveryAttempt:
         """Append one attempt (numbered in order), release the lease and set when the next one is due."""
-        at_ts = _ts(at)
+        at_ts = epoch_seconds(at)
         bumped = self.collection.find_one_and_update(
             {"_id": key.id},
             {"$inc": {"attempt_count": 1}},
@@ -211,7 +202,7 @@ class DeliveryLog:
             raise KeyError(f"no delivery {key.id}: call begin first")
         attempt = DeliveryAttempt(
             number=int(bumped["attempt_count"]),
-            at=_dt(at_ts),
+            at=from_epoch_seconds(at_ts),
             outcome=result.outcome,
             status=result.status,
             error=None if result.error is None else result.error[:MAX_ERROR_CHARS],
@@ -227,13 +218,13 @@ class DeliveryLog:
         }
         update: dict[str, Any] = {"lease_ts": 0.0, "updated_ts": at_ts}
         if next_attempt_at is not None:
-            update["next_attempt_ts"] = _ts(next_attempt_at)
+            update["next_attempt_ts"] = epoch_seconds(next_attempt_at)
         self.collection.update_one({"_id": key.id}, {"$push": {"attempts": entry}, "$set": update})
         return attempt
 
     def mark_delivered(self, key: DeliveryKey, at: datetime) -> bool:
         """Pending (or failed, if the portal did get it after all) → delivered; False if already delivered."""
-        at_ts = _ts(at)
+        at_ts = epoch_seconds(at)
         result = self.collection.update_one(
             {"_id": key.id, "state": {"$in": ["pending", "failed"]}},
             {
@@ -250,7 +241,7 @@ class DeliveryLog:
 
     def mark_failed(self, key: DeliveryKey, at: datetime, reason: str) -> bool:
         """Pending → failed with `reason`; no more attempts. False if it was not pending."""
-        at_ts = _ts(at)
+        at_ts = epoch_seconds(at)
         result = self.collection.update_one(
             {"_id": key.id, "state": "pending"},
             {
@@ -273,7 +264,7 @@ class DeliveryLog:
 
     def due(self, now: datetime, limit: int = 100) -> list[DeliveryRecord]:
         """Pending deliveries whose next attempt is due and that no worker holds (for a sweeping job)."""
-        now_ts = _ts(now)
+        now_ts = epoch_seconds(now)
         cursor = (
             self.collection.find(
                 {"state": "pending", "next_attempt_ts": {"$lte": now_ts}, "lease_ts": {"$lte": now_ts}}
