@@ -31,6 +31,7 @@ class QuestionReceived(_QuestionEvent):
     priority: Priority = "normal"
     language: Language = "vi"
     origin: Literal["journalist", "misinformation_alert", "open311", "portal"] = "journalist"
+    alert_id: str | None = Field(default=None, max_length=64, description="The misinformation alert that opened it.")
 
 
 class QuestionRouted(_QuestionEvent):
@@ -78,6 +79,7 @@ class QuestionAnswered(_QuestionEvent):
     answered_by: Actor
     answered_at: AwareDatetime
     within_deadline: bool
+    public: bool = Field(default=False, description="The answer is shown in the public Q&A.")
 
 
 class QuestionClosed(_QuestionEvent):
