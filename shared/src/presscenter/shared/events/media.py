@@ -27,6 +27,10 @@ class AssetReady(_AssetEvent):
     access: AccessState
     renditions: list[str] = Field(default_factory=list, description="Rendition names made.")
     owner_unit_code: str | None = Field(default=None, max_length=64)
+    original_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="Digest as uploaded (images are stored cleaned)."
+    )
+    ai_generated: bool = Field(default=False, description="Marked as made by a trained algorithm (IPTC).")
 
 
 class AssetRejected(_AssetEvent):
@@ -47,7 +51,8 @@ class AssetRejected(_AssetEvent):
 
 
 class AssetReleased(_AssetEvent):
-    """An asset held back by an embargo became available."""
+    """An asset attached to a release became available to the press: the release was published, or
+    its embargo lifted."""
 
     event_type: ClassVar[str] = "asset_released"
     event_version: ClassVar[int] = 1

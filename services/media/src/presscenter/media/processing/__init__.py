@@ -1,0 +1,1 @@
+"""Pure media processing: filenames, type sniffing, streaming digests, image cleaning and renditions."""
