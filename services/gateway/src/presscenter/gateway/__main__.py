@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from presscenter.gateway.app import create_app
+from presscenter.gateway.auth import AuthSettings
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.shared.logging_setup import configure_logging
 
@@ -13,7 +14,9 @@ def main() -> None:
     settings = GatewaySettings()
     configure_logging(settings.log_level)
     # log_config=None: uvicorn's loggers propagate to the redacting root handler.
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    app = create_app(settings, auth=AuthSettings())
+    # Live streams never end on their own: give open connections 20 s, inside the pods' 45 s grace period.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=20)
 
 
 if __name__ == "__main__":

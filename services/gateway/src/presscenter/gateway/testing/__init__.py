@@ -1,0 +1,1 @@
+"""Test helpers for the gateway: fresh RabbitMQ vhosts and a nameko-protocol responder (asyncio)."""
