@@ -55,7 +55,10 @@ test-nameko: setup
 test-gateway: setup
 	$(BIN)/pytest $(GATEWAY_TESTS) -q --no-eventlet -p no:nameko $(PYTEST_ARGS)
 
-test: setup lint contracts-check test-nameko test-gateway
+test: setup lint contracts-check k8s-validate test-nameko test-gateway
 
 clean:
 	rm -rf $(VENV) .run
+
+# Images, compose stack, Kubernetes manifests and their offline validation.
+include deploy/deploy.mk
