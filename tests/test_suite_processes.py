@@ -137,6 +137,14 @@ def test_suite_comes_up_answers_rpc_and_http_and_stops_cleanly(suite: Suite) -> 
         assert status == 200 and body["service"] == name and body["checks"]["mongo"]["ok"]
     status, body = _get_json(f"http://127.0.0.1:{suite.gateway_port}/readyz")
     assert status == 200, body
+    login = urllib.request.Request(
+        f"http://127.0.0.1:{suite.gateway_port}/v1/auth/token",
+        data=b"grant_type=password&username=nobody&password=wrong-password",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:  # identity is mounted, with its datastore
+        urllib.request.urlopen(login, timeout=10)
+    assert refused.value.code == 400 and refused.value.headers["Content-Type"].startswith("application/problem+json")
 
     spawned = _descendants(suite.process.pid)
     assert len(spawned) >= 6, spawned  # datastore, 4 services, gateway

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from presscenter.shared.events.envelope import ContractModel
+from presscenter.shared.rpc import feedback as fb
+from presscenter.shared.rpc import media as med
 from presscenter.shared.rpc import releases as rel
 from presscenter.shared.rpc.health import HealthReport
 
@@ -57,4 +59,7 @@ RELEASES_METHODS = (
     RpcSpec("releases", "portal_inbound", 1, rel.PortalInbound, rel.Release, "A verified portal payload, taken in."),
 )
 
-RPC_METHODS: tuple[RpcSpec, ...] = HEALTH_METHODS + RELEASES_METHODS
+FEEDBACK_METHODS = tuple(RpcSpec("feedback", m, 1, req, resp, summary) for m, req, resp, summary in fb.METHODS)
+MEDIA_METHODS = tuple(RpcSpec("media", m, 1, req, resp, summary) for m, req, resp, summary in med.METHODS)
+
+RPC_METHODS: tuple[RpcSpec, ...] = HEALTH_METHODS + RELEASES_METHODS + FEEDBACK_METHODS + MEDIA_METHODS

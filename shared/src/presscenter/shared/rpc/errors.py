@@ -64,6 +64,4 @@ class InvalidTransition(Conflict):
     title = "Not allowed in this status"
 
 
-
-
 ERRORS[ServiceError.__name__] = ServiceError

@@ -1,0 +1,171 @@
+"""Event pipeline benchmark: department events through the SDK, RabbitMQ and the releases
+service (validated, deduplicated, stored, re-emitted through the outbox), beside a raw pika
+publish→consume→ack loop with the same payloads, measured in the same run.
+
+    .venv/bin/python bench/event_pipeline.py [--events 2000] [--runs 3]
+
+Everything runs on this machine: a fresh RabbitMQ vhost, the embedded datastore and the releases
+service as a real `nameko run` process. Zero loss is checked: every submitted external id must
+come back as exactly one `release_submitted` event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pika
+import requests
+
+from presscenter.shared.sdk import EventPublisher
+from presscenter.shared.sdk.publisher import connection_parameters
+from presscenter.shared.testing.embedded_mongo import EmbeddedMongo, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+MGMT = "http://127.0.0.1:15672/api"
+AUTH = ("guest", "guest")
+
+
+def payload(n: int, run: str) -> dict[str, Any]:
+    return {
+        "external_id": f"bench-{run}-{n}",
+        "unit_code": "so-yte",
+        "title": f"Thông báo số {n} về lịch tiêm chủng mở rộng",
+        "lead": "Sở Y tế Hà Nội thông báo lịch tiêm chủng tại các phường.",
+        "body": "Nội dung chi tiết của thông báo. " * 20,
+        "categories": ["health"],
+    }
+
+
+def vhost() -> str:
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    requests.put(f"{MGMT}/vhosts/{name}", auth=AUTH, timeout=10).raise_for_status()
+    requests.put(f"{MGMT}/permissions/{name}/guest", json={"configure": ".*", "write": ".*", "read": ".*"},
+                 auth=AUTH, timeout=10).raise_for_status()  # fmt: skip
+    return name
+
+
+def raw_loop(uri: str, bodies: list[bytes]) -> float:
+    """Publish with confirms, then consume and ack every message: events per second."""
+    conn = pika.BlockingConnection(connection_parameters(uri))
+    ch = conn.channel()
+    ch.confirm_delivery()
+    queue = ch.queue_declare("", exclusive=True).method.queue
+    start = time.perf_counter()
+    for body in bodies:
+        ch.basic_publish("", queue, body, pika.BasicProperties(delivery_mode=2, content_type="application/json"))
+    got = 0
+    ch.basic_qos(prefetch_count=10)
+    for method, _props, _body in ch.consume(queue, inactivity_timeout=5):
+        if method is None:
+            break
+        ch.basic_ack(method.delivery_tag)
+        got += 1
+        if got == len(bodies):
+            break
+    elapsed = time.perf_counter() - start
+    conn.close()
+    assert got == len(bodies), f"raw loop lost messages: {got}/{len(bodies)}"
+    return len(bodies) / elapsed
+
+
+def pipeline(uri: str, events: int, run: str) -> float:
+    """SDK publish of `events` submissions until every release_submitted is seen: events per second."""
+    conn = pika.BlockingConnection(connection_parameters(uri))
+    ch = conn.channel()
+    ch.exchange_declare("releases.events", exchange_type="topic", durable=True)
+    queue = ch.queue_declare("", exclusive=True).method.queue
+    ch.queue_bind(queue, "releases.events", routing_key="release_submitted")
+    seen: set[str] = set()
+    start = time.perf_counter()
+    with EventPublisher(uri, source="so-yte") as publisher:
+        for n in range(events):
+            publisher.emit("department_release_submitted", payload(n, run))
+    deadline = time.monotonic() + 120
+    for method, _props, body in ch.consume(queue, auto_ack=True, inactivity_timeout=1):
+        if method is not None:
+            release = json.loads(body)["payload"]["release"]
+            if release["title"].startswith("Thông báo số"):
+                seen.add(release["release_id"])
+        if len(seen) >= events or time.monotonic() > deadline:
+            break
+    elapsed = time.perf_counter() - start
+    conn.close()
+    assert len(seen) == events, f"pipeline lost events: {len(seen)}/{events}"
+    return events / elapsed
+
+
+def start_releases(uri: str, mongo_uri: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "AMQP_URI": uri, "MONGO_URI": mongo_uri, "HEALTH_ADDRESS": f"127.0.0.1:{port}",
+           "LOG_LEVEL": "WARNING"}  # fmt: skip
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "nameko"), "run", "--config", "config.yaml", "presscenter.releases.service"],
+        cwd=ROOT / "services" / "releases", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("releases service did not become ready")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", "2000")))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "event_pipeline.json")
+    args = parser.parse_args()
+
+    name = vhost()
+    uri = f"amqp://guest:guest@127.0.0.1:5672/{name}"
+    with tempfile.TemporaryDirectory() as data:
+        mongo = EmbeddedMongo(Path(data), free_port()).start()
+        service = start_releases(uri, mongo.uri, free_port())
+        try:
+            pipeline(uri, 50, "warmup")
+            raws, pipes = [], []
+            for run in range(args.runs):
+                bodies = [json.dumps(payload(n, f"raw{run}"), ensure_ascii=False).encode() for n in range(args.events)]
+                raws.append(raw_loop(uri, bodies))
+                pipes.append(pipeline(uri, args.events, f"run{run}"))
+        finally:
+            service.terminate()
+            service.wait(30)
+            mongo.stop()
+            requests.delete(f"{MGMT}/vhosts/{name}", auth=AUTH, timeout=10)
+    result = {
+        "benchmark": "event_pipeline",
+        "events_per_run": args.events,
+        "runs": args.runs,
+        "baseline_raw_pika_events_per_s": round(statistics.median(raws), 1),
+        "pipeline_events_per_s": round(statistics.median(pipes), 1),
+        "ratio": round(statistics.median(pipes) / statistics.median(raws), 3),
+        "target_events_per_s": 1000,
+        "loss": 0,
+        "machine": f"{os.cpu_count()} cores",
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{'event pipeline':<28}{'events/s':>12}{'baseline raw pika':>20}{'ratio':>8}")
+    print(f"{'SDK→releases→outbox':<28}{result['pipeline_events_per_s']:>12}"
+          f"{result['baseline_raw_pika_events_per_s']:>20}{result['ratio']:>8}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
