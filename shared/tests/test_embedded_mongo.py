@@ -25,6 +25,11 @@ def test_updates_keep_bson_types(embedded_mongo: EmbeddedMongo, mongo_db_name: s
     doc = db.docs.find_one({"_id": 1})
     assert doc is not None and doc["items"] == [{"k": "b"}] and doc["n"] == 1
     assert db.docs.count_documents({"items.k": "b"}) == 1
+    later = now + timedelta(minutes=1)
+    db.docs.find_one_and_update({"_id": 1}, {"$set": {"at": later}, "$push": {"items": {"k": "c"}}})
+    db.docs.update_many({"_id": 1}, {"$set": {"seen": later}})
+    doc = db.docs.find_one({"_id": 1})
+    assert doc is not None and doc["at"] == later and doc["seen"] == later and doc["items"][-1] == {"k": "c"}
 
 
 def test_data_survives_a_restart(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 nx-27017 translates simple updates into SQLite JSON functions ("SQL tier"). In 0.8.1 that tier
 stores a datetime written with `$set` on an existing document as a string (range queries and TTL
 indexes then miss it) and stores sub-documents pushed with `$push` as JSON strings. Its Python
-tier applies the same updates correctly, so this launcher switches the SQL tier off
-(`neosqlite`'s own `set_force_fallback`) and then runs nx-27017's normal entry point.
+tier applies the same updates correctly, so this launcher sends every update there (and only
+updates: `neosqlite`'s global `set_force_fallback` would also turn every query into a scan of the
+whole collection) and then runs nx-27017's normal entry point.
 
 Known gaps that remain (write to MongoDB semantics; the real-MongoDB e2e suite is the judge):
 - `replace_one(..., upsert=True)` ignores the filter's `_id`;
@@ -22,9 +23,9 @@ import sys
 
 
 def main() -> int:
-    from neosqlite.collection.query_helper.utils import set_force_fallback
+    from neosqlite.collection.query_helper._sql_updates import SqlUpdatesMixin
 
-    set_force_fallback(True)
+    SqlUpdatesMixin._can_use_sql_updates = lambda *_args, **_kwargs: False  # type: ignore[method-assign]
     from nx_27017.nx_27017 import main as nx_main
 
     sys.argv[0] = "nx-27017"
