@@ -123,7 +123,8 @@ class QuestionRepository:
         return Question.model_validate(doc["data"])
 
     def exists(self, question_id: str) -> bool:
-        return self.collection.count_documents({"_id": question_id}, limit=1) > 0
+        # find_one, not count_documents: counting is an aggregation, which some stores run as a scan
+        return self.collection.find_one({"_id": question_id}, {"_id": 1}) is not None
 
     def insert(self, q: Question, events: Sequence[EventEnvelope[Any]]) -> bool:
         """Store a new question with its events; False when that id is already stored (a re-delivery)."""

@@ -7,7 +7,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from pymongo import DESCENDING
 from pymongo.collection import Collection
@@ -66,6 +66,14 @@ def summary(release: Release) -> ReleaseSummary:
     )
 
 
+class Timer(NamedTuple):
+    """Something the clock must do to a release at `due_us` (epoch microseconds)."""
+
+    due_us: int
+    kind: Literal["publish", "lift_embargo"]
+    release_id: str
+
+
 def encode_cursor(sort_key: int, release_id: str) -> str:
     return base64.urlsafe_b64encode(json.dumps([sort_key, release_id]).encode()).decode()
 
@@ -109,7 +117,8 @@ class ReleaseRepository:
         return release
 
     def exists(self, release_id: str) -> bool:
-        return self.collection.count_documents({"_id": release_id}, limit=1) > 0
+        # find_one, not count_documents: counting is an aggregation, which some stores run as a scan
+        return self.collection.find_one({"_id": release_id}, {"_id": 1}) is not None
 
     def insert(self, release: Release, events: tuple[EventEnvelope[Any], ...]) -> bool:
         """Store a new release with its events; False when that id is already stored (a re-delivery)."""
@@ -173,15 +182,22 @@ class ReleaseRepository:
         next_cursor = encode_cursor(page[-1]["sort_key"], page[-1]["_id"]) if len(docs) > query.limit else None
         return ReleasePage(items=items, next_cursor=next_cursor)
 
-    def due_for_publication(self, now: datetime, limit: int) -> list[str]:
-        """Ids of scheduled releases whose time has come, oldest first."""
-        due = {"publish_due_us": {"$gt": 0, "$lte": epoch_micros(now)}}
-        return [d["_id"] for d in self.collection.find(due, {"_id": 1}).sort("publish_due_us", 1).limit(limit)]
+    def pending_timers(self) -> list[Timer]:
+        """Every scheduled publication and every embargo still to lift: what the clock watches.
 
-    def due_for_embargo_lift(self, now: datetime, limit: int) -> list[str]:
-        """Ids of published releases whose embargo has ended and not yet been lifted."""
-        due = {"status": "published", "embargo_until_us": {"$gt": 0, "$lte": epoch_micros(now)}}
-        return [d["_id"] for d in self.collection.find(due, {"_id": 1}).sort("embargo_until_us", 1).limit(limit)]
+        One unsorted query (small result): the clock caches it, instead of querying each tick.
+        """
+        # two plain queries rather than one $or: the embedded store runs $or as a collection scan
+        timers = [
+            Timer(doc["publish_due_us"], "publish", doc["_id"])
+            for doc in self.collection.find({"publish_due_us": {"$gt": 0}}, {"publish_due_us": 1})
+        ]
+        lifts = {"status": "published", "embargo_until_us": {"$gt": 0}}
+        timers += [
+            Timer(doc["embargo_until_us"], "lift_embargo", doc["_id"])
+            for doc in self.collection.find(lifts, {"embargo_until_us": 1})
+        ]
+        return sorted(timers)
 
     def public_latest(self, now: datetime, limit: int) -> list[Release]:
         """The newest published releases the public may read (what the feeds show)."""

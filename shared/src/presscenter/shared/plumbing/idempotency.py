@@ -130,4 +130,5 @@ class ProcessedEvents:
         self.collection.delete_one({"_id": record_id(consumer, event_id), "state": PROCESSING})
 
     def is_processed(self, consumer: str, event_id: UUID | str) -> bool:
-        return self.collection.count_documents({"_id": record_id(consumer, event_id), "state": DONE}, limit=1) > 0
+        found = self.collection.find_one({"_id": record_id(consumer, event_id)}, {"state": 1})
+        return found is not None and found.get("state") == DONE

@@ -35,7 +35,7 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import encode_to_headers
 from nameko.standalone.events import get_event_exchange
 from opentelemetry.propagate import inject
-from pymongo import ASCENDING, MongoClient
+from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -294,6 +294,11 @@ class OutboxForwarder:
         self.collections = list(dict.fromkeys(names))
         self.batch_size = batch_size
 
+    def ensure_indexes(self) -> None:
+        """Each pass looks up pending documents by their counter: index it, or every pass scans."""
+        for name in self.collections:
+            self.db[name].create_index(PENDING_FIELD)
+
     def pending_count(self) -> int:
         """Events recorded and not yet published, over every outbox collection."""
         total = 0
@@ -310,8 +315,9 @@ class OutboxForwarder:
             limit = self.batch_size - sent
             if limit <= 0:
                 break
+            # No sort: order only matters within a document, whose entries keep theirs.
             cursor = collection.find({PENDING_FIELD: {"$gt": 0}}, {OUTBOX_FIELD: 1, PENDING_FIELD: 1})
-            for doc in list(cursor.sort("_id", ASCENDING).limit(limit)):
+            for doc in list(cursor.limit(limit)):
                 sent += self._relay_document(collection, doc, self.batch_size - sent, keep_going)
                 if sent >= self.batch_size or not keep_going():
                     return sent
@@ -396,6 +402,10 @@ class OutboxRelay(DependencyProvider):
         self._last_renewal = 0.0
 
     def start(self) -> None:
+        try:
+            self.forwarder.ensure_indexes()
+        except Exception as exc:  # the datastore may be down at start: passes still work, unindexed
+            _log.warning("outbox relay could not ensure its indexes: %s", redact(str(exc)))
         self._thread = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
 
     def stop(self) -> None:
