@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from presscenter.releases.domain import workflow as wf
-from presscenter.releases.repository import ReleaseRepository
+from presscenter.releases.repository import ReleaseRepository, Timer
 from presscenter.shared.directory.store import UnitDirectory
 from presscenter.shared.events.common import Actor
 from presscenter.shared.events.departments import DepartmentReleaseSubmitted
 from presscenter.shared.events.envelope import EventEnvelope, make_event
 from presscenter.shared.rpc import releases as rpc
 from presscenter.shared.rpc.errors import Conflict, InvalidInput, InvalidTransition
+from presscenter.shared.timestamps import epoch_micros
 
 _log = logging.getLogger(__name__)
 SOURCE = "releases"
@@ -39,10 +41,17 @@ def intake_release_id(source: str, external_id: str) -> str:
 
 
 class ReleasesApp:
-    def __init__(self, repo: ReleaseRepository, directory: UnitDirectory, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        repo: ReleaseRepository,
+        directory: UnitDirectory,
+        clock: Callable[[], datetime],
+        timers: TimerCache | None = None,
+    ):
         self.repo = repo
         self.directory = directory
         self.clock = clock
+        self.timers = timers  # told of every change, so the clock re-reads schedules at once
 
     # --- storing transitions ----------------------------------------------------------------
 
@@ -51,12 +60,16 @@ class ReleasesApp:
 
     def _create(self, transition: wf.Transition, caused_by: EventEnvelope[Any] | None = None) -> rpc.Release:
         self.repo.insert(transition.release, self._envelopes(transition, caused_by))
+        if self.timers is not None:
+            self.timers.invalidate()
         return transition.release
 
     def _step(self, release_id: str, actor: Actor, expected_revision: int, step: Step, *args: Any) -> rpc.Release:
         """Run the workflow `step` on the stored release and store its result, guarded by the revision."""
         transition = step(self.repo.get(release_id), actor, expected_revision, self.clock(), *args)
         self.repo.update(transition.release, expected_revision, self._envelopes(transition, None))
+        if self.timers is not None:
+            self.timers.invalidate()
         return transition.release
 
     def _run(self, r: rpc.ReleaseAction, step: Step, *args: Any) -> rpc.Release:
@@ -130,36 +143,67 @@ class ReleasesApp:
 
     # --- the clock: scheduled publication and embargo lifts -----------------------------------
 
-    def publish_due(self, limit: int = 50) -> list[str]:
-        """Publish every scheduled release whose time has come.
+    def run_clock(self, timers: TimerCache) -> list[str]:
+        """Publish what is due and lift ended embargoes; returns the ids acted on."""
+        done = []
+        for timer in timers.due(self.repo, self.clock()):
+            try:
+                acted = self._publish_due(timer.release_id) if timer.kind == "publish" else self._lift(timer.release_id)
+            finally:
+                timers.invalidate()
+            if acted:
+                done.append(timer.release_id)
+        return done
 
-        A release changed meanwhile (a conflict) is left for the next tick, which sees its new
+    def _publish_due(self, release_id: str) -> bool:
+        """Publish a scheduled release whose time has come.
+
+        A release changed meanwhile (a conflict) is left for the next pass, which sees its new
         state; any other failure parks it in failed_to_publish with a release_publish_failed alert.
         """
-        done = []
-        for release_id in self.repo.due_for_publication(self.clock(), limit):
-            release = self.repo.get(release_id)
-            try:
-                self._step(release_id, SCHEDULER, release.revision, wf.publish_due)
-            except Conflict:
-                continue
-            except Exception as exc:
-                _log.exception("scheduled publication of %s failed", release_id)
-                self._fail_publication(release, f"{type(exc).__name__}: {exc}")
-            done.append(release_id)
-        return done
+        release = self.repo.get(release_id)
+        try:
+            self._step(release_id, SCHEDULER, release.revision, wf.publish_due)
+        except Conflict:
+            return False
+        except Exception as exc:
+            _log.exception("scheduled publication of %s failed", release_id)
+            self._fail_publication(release, f"{type(exc).__name__}: {exc}")
+        return True
+
+    def _lift(self, release_id: str) -> bool:
+        try:
+            self._step(release_id, SCHEDULER, self.repo.get(release_id).revision, wf.lift_embargo)
+        except InvalidTransition:
+            return False
+        return True
 
     def _fail_publication(self, release: rpc.Release, error: str) -> None:
         """Park the release in failed_to_publish; its transition carries the alert event."""
         failed = wf.mark_failed_to_publish(release, SCHEDULER, release.revision, self.clock(), error)
         self.repo.update(failed.release, release.revision, self._envelopes(failed, None))
 
-    def lift_due_embargoes(self, limit: int = 50) -> list[str]:
-        done = []
-        for release_id in self.repo.due_for_embargo_lift(self.clock(), limit):
-            try:
-                self._step(release_id, SCHEDULER, self.repo.get(release_id).revision, wf.lift_embargo)
-            except InvalidTransition:
-                continue
-            done.append(release_id)
-        return done
+
+class TimerCache:
+    """The clock's view of pending timers, re-read at most every `rescan_s` seconds, or at once
+    when a cached timer falls due or this process changed a schedule (`invalidate`).
+
+    Changes made on another replica are seen at the next rescan: the default second keeps
+    scheduled publication and embargo lifts within a second of their time.
+    """
+
+    def __init__(self, rescan_s: float = 1.0):
+        self.rescan_s = rescan_s
+        self._timers: list[Timer] = []
+        self._scanned_at = float("-inf")
+
+    def invalidate(self) -> None:
+        self._scanned_at = float("-inf")
+
+    def due(self, repo: ReleaseRepository, now: datetime) -> list[Timer]:
+        now_us = epoch_micros(now) or 0
+        stale = time.monotonic() - self._scanned_at >= self.rescan_s
+        if stale or (self._timers and self._timers[0].due_us <= now_us):
+            self._timers = repo.pending_timers()
+            self._scanned_at = time.monotonic()
+        return [timer for timer in self._timers if timer.due_us <= now_us]

@@ -16,7 +16,7 @@ from typing import Any
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from presscenter.releases.app import ReleasesApp
+from presscenter.releases.app import ReleasesApp, TimerCache
 from presscenter.releases.portal.deliveries import DeliveryLog
 from presscenter.releases.repository import ReleaseRepository
 from presscenter.releases.settings import ReleasesSettings
@@ -37,6 +37,7 @@ _STARTUP = ReleasesSettings()
 CLOCK_LEASE = "releases-clock"
 PORTAL_LEASE = "releases-portal"
 _OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+_TIMERS = TimerCache()  # per process: what this replica's clock knows of pending schedules
 
 
 class ReleasesService(health.HealthEndpoints):
@@ -52,7 +53,7 @@ class ReleasesService(health.HealthEndpoints):
 
     @property
     def app(self) -> ReleasesApp:
-        return ReleasesApp(ReleaseRepository(), UnitDirectory(self.db), self._clock)
+        return ReleasesApp(ReleaseRepository(), UnitDirectory(self.db), self._clock, _TIMERS)
 
     @property
     def syndication(self) -> Syndication:
@@ -186,8 +187,7 @@ class ReleasesService(health.HealthEndpoints):
     def tick(self) -> None:
         """Publish what is due and lift ended embargoes; one replica at a time holds the lease."""
         if LeaseStore(self.db).acquire(CLOCK_LEASE, _OWNER, ttl_s=max(5.0, 10 * _STARTUP.clock_interval)):
-            self.app.publish_due()
-            self.app.lift_due_embargoes()
+            self.app.run_clock(_TIMERS)
 
     @timer(interval=_STARTUP.portal_interval)
     def push_to_portal(self) -> None:

@@ -4,6 +4,7 @@ feedback routes and escalates along it)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pymongo.database import Database
@@ -15,6 +16,9 @@ from presscenter.shared.events.departments import DirectoryUnit, DirectoryUpdate
 from presscenter.shared.rpc.errors import Conflict
 
 DOC_ID = "directory"
+RECHECK_S = 1.0
+# Built trees by (server, database): generation, tree (immutable), when the generation was checked.
+_TREES: dict[tuple[Any, str], tuple[int, UnitTree, float]] = {}
 
 
 class UnitDirectory:
@@ -24,12 +28,25 @@ class UnitDirectory:
         self.collection = db["directory"]
 
     def tree(self) -> UnitTree:
-        doc = self.collection.find_one({"_id": DOC_ID})
-        if doc is None:
+        """The current tree: cached per database, its generation re-checked at most every
+        `RECHECK_S` seconds (an update applied by this process is seen at once)."""
+        key = (self.collection.database.client.address, self.collection.database.name)
+        cached = _TREES.get(key)
+        if cached is not None and time.monotonic() - cached[2] < RECHECK_S:
+            return cached[1]
+        head = self.collection.find_one({"_id": DOC_ID}, {"generation": 1})
+        if head is None:
             self._seed()
-            doc = self.collection.find_one({"_id": DOC_ID})
+            head = self.collection.find_one({"_id": DOC_ID}, {"generation": 1})
+        assert head is not None
+        if cached is not None and cached[0] == head["generation"]:
+            _TREES[key] = (cached[0], cached[1], time.monotonic())
+            return cached[1]
+        doc = self.collection.find_one({"_id": DOC_ID})
         assert doc is not None
-        return UnitTree.build(DirectoryUnit.model_validate(unit) for unit in doc["units"])
+        tree = UnitTree.build(DirectoryUnit.model_validate(unit) for unit in doc["units"])
+        _TREES[key] = (doc["generation"], tree, time.monotonic())
+        return tree
 
     def apply(self, update: DirectoryUpdated) -> UnitTree:
         """Apply an update; refused whole (DirectoryError) when it would break the tree."""
@@ -43,6 +60,7 @@ class UnitDirectory:
         )  # fmt: skip
         if result.matched_count != 1:
             raise Conflict("the directory changed while this update was applied; it will be retried", "directory")
+        _TREES.pop((self.collection.database.client.address, self.collection.database.name), None)
         return new
 
     def _seed(self) -> dict[str, Any]:
