@@ -35,3 +35,8 @@ def tokens(text: str) -> list[str]:
 def search_terms(*texts: str) -> list[str]:
     """The distinct folded tokens of `texts`, sorted: what a search index stores."""
     return sorted({tok for text in texts if text for tok in tokens(text)})
+
+
+def has_diacritics(text: str) -> bool:
+    """True when `text` carries Vietnamese marks (tones, ă/â/ê/ô/ơ/ư, đ): folding changes more than case."""
+    return fold(text) != normalize(text).lower()

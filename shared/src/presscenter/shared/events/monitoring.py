@@ -57,6 +57,7 @@ class TrendDetected(EventPayload):
     growth: float = Field(description="Volume over baseline.")
     distinct_sources: int = Field(ge=0)
     examples: list[ExampleItem] = Field(default_factory=list, max_length=20)
+    window_start: AwareDatetime | None = Field(default=None, description="Start of the window that burst.")
 
 
 class MisinformationAlert(EventPayload):
@@ -74,3 +75,7 @@ class MisinformationAlert(EventPayload):
     responsible_unit_code: UnitCode
     topic: str | None = Field(default=None, max_length=200)
     items: list[ExampleItem] = Field(min_length=1, max_length=50)
+    first_seen_at: AwareDatetime | None = Field(default=None, description="When the first matching item was published.")
+    refuted_by_release_id: str | None = Field(
+        default=None, max_length=64, description="The release that already refutes the claim, if one was published."
+    )

@@ -1,0 +1,127 @@
+"""What two items are compared on to decide they tell the same story, and how.
+
+An item's *fingerprint* is its body sentences (the text, or the title when there is no text),
+its title sentences when it has both, and the hashed word 3-grams of the body. Two items are
+near-duplicates when most of the content of the shorter one is found, sentence by sentence, in
+the other (`coverage`), so that the styling social posts and republishers add does not count:
+
+- a prefix or a trailing remark, glued to a sentence or on its own, is an extra at either end;
+- truncation ("...") cuts the end of a sentence;
+- reordered sentences match one by one;
+- sentences the caller marks as *common* (boilerplate seen in many stories) are left out.
+
+What does count is a change inside a sentence: "mức tốt sáng nay" against "mức kém sáng nay",
+or a different street at the end of an otherwise identical headline. Two sentences match only
+when their common tokens form one run with extras at the ends, and when the ends differ on
+both sides only if one of them was cut off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from presscenter.monitoring.text.sentences import Sentence, sentences
+from presscenter.monitoring.text.shingles import ngrams, stable_hash
+from presscenter.monitoring.text.tokenize import Token, tokenize
+
+SHINGLE_SIZE = 3
+MIN_RUN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    title: tuple[Sentence, ...]
+    body: tuple[Sentence, ...]
+    shingles: frozenset[int]
+    tokens: tuple[Token, ...]
+
+    @property
+    def body_hashes(self) -> tuple[int, ...]:
+        return tuple(s.hash for s in self.body)
+
+    @property
+    def size(self) -> int:
+        return sum(len(s) for s in self.body)
+
+
+def sentence_hash(sentence: Sentence) -> int:
+    return sentence.hash
+
+
+def fingerprint(title: str, text: str) -> Fingerprint:
+    body_text = text if text.strip() else title
+    tokens = tokenize(body_text)
+    body = tuple(sentences(body_text, tokens))
+    heading = tuple(sentences(title)) if title.strip() and text.strip() else ()
+    grams = {g for s in body for g in ngrams(s.keys, SHINGLE_SIZE)}
+    return Fingerprint(heading, body, frozenset(stable_hash(g) for g in grams), tuple(tokens))
+
+
+def longest_common_run(a: Sequence[str], b: Sequence[str]) -> tuple[int, int, int]:
+    """(start in a, start in b, length) of the longest run of tokens `a` and `b` share, leftmost first."""
+    where: dict[str, list[int]] = {}
+    for j, key in enumerate(b):
+        where.setdefault(key, []).append(j)
+    best = (0, 0, 0)
+    previous: dict[int, int] = {}
+    for i, key in enumerate(a):
+        current: dict[int, int] = {}
+        for j in where.get(key, ()):
+            run = current[j] = previous.get(j - 1, 0) + 1
+            if run > best[2]:
+                best = (i - run + 1, j - run + 1, run)
+        previous = current
+    return best
+
+
+def sentence_overlap(a: Sentence, b: Sentence) -> int:
+    """Tokens `a` and `b` share if they are the same sentence up to extras at the ends, else 0."""
+    ka, kb = a.keys, b.keys
+    if a.hash == b.hash and ka == kb:
+        return len(ka)
+    shorter = min(len(ka), len(kb))
+    shared = len(a.keyset & b.keyset)
+    if shared * 2 < shorter or (shared < MIN_RUN and shared < shorter):
+        return 0
+    i, j, run = longest_common_run(ka, kb)
+    if run * 2 < shorter or (run < MIN_RUN and run < shorter):
+        return 0
+    # any other shared token before or after the run means a difference inside the sentence
+    if set(ka[:i]) & set(kb[:j]) or set(ka[i + run :]) & set(kb[j + run :]):
+        return 0
+    if i + run < len(ka) and j + run < len(kb) and not (a.truncated or b.truncated):
+        return 0  # both go on differently after the common run: a different ending, not a remark
+    return run
+
+
+def coverage(
+    x: Sequence[Sentence], u: Sequence[Sentence], is_common: Callable[[Sentence], bool] = lambda _s: False
+) -> float:
+    """Share of the smaller side's tokens that the other side has, sentence by sentence.
+
+    Common sentences are left out of both sides, unless that would leave a side empty.
+    """
+    xs = [s for s in x if not is_common(s)] or list(x)
+    us = [s for s in u if not is_common(s)] or list(u)
+    total = min(sum(len(s) for s in xs), sum(len(s) for s in us))
+    if total == 0:
+        return 0.0
+    matched, used = 0, set()
+    for sentence in xs:
+        best, best_j = 0, -1
+        for j, other in enumerate(us):
+            if j not in used and (overlap := sentence_overlap(sentence, other)) > best:
+                best, best_j = overlap, j
+        if best_j >= 0:
+            used.add(best_j)
+            matched += best
+    return min(1.0, matched / total)
+
+
+def similarity(a: Fingerprint, b: Fingerprint, is_common: Callable[[Sentence], bool]) -> float:
+    """How far `a` and `b` are the same story: body coverage, and titles must agree when both have one."""
+    score = coverage(a.body, b.body, is_common)
+    if score and a.title and b.title:
+        score = min(score, coverage(a.title, b.title))
+    return score

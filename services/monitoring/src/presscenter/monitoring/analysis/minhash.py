@@ -1,0 +1,94 @@
+"""MinHash signatures and locality-sensitive hashing, written here with numpy.
+
+A signature is the minimum, over a set of 32-bit shingle hashes, of `num_perm` hash functions
+from the multiply-shift family `h(x) = ((a*x + b) mod 2**64) >> 32` (a odd): two sets agree on
+one position with probability close to their Jaccard similarity. The LSH index cuts signatures
+into `bands` bands of `rows` rows; two sets whose signatures share one whole band become
+candidates, with probability `1 - (1 - J**rows)**bands` for Jaccard J.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+Signature = npt.NDArray[np.uint32]
+K = TypeVar("K", bound=Hashable)
+EMPTY_SLOT = np.uint32(0xFFFFFFFF)
+
+
+class MinHasher:
+    """Signatures of `num_perm` positions; the same `seed` gives the same hash functions everywhere."""
+
+    def __init__(self, num_perm: int = 64, seed: int = 20261005):
+        if num_perm < 1:
+            raise ValueError("num_perm must be at least 1")
+        rng = np.random.default_rng(seed)
+        self.num_perm = num_perm
+        self._a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
+        self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+
+    def signature(self, hashes: Iterable[int]) -> Signature:
+        """The signature of a set of 32-bit hashes; an empty set gets all slots at the maximum."""
+        values = np.fromiter(hashes, dtype=np.uint64)
+        if values.size == 0:
+            return np.full(self.num_perm, EMPTY_SLOT, dtype=np.uint32)
+        mixed = (np.multiply.outer(self._a, values) + self._b[:, None]) >> np.uint64(32)
+        return mixed.min(axis=1).astype(np.uint32)
+
+
+def estimated_jaccard(a: Signature, b: Signature) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+class LshIndex(Generic[K]):
+    """Banded LSH over signatures: `insert`, `query` (candidate keys), `remove`."""
+
+    def __init__(self, num_perm: int = 64, bands: int = 32):
+        if num_perm % bands:
+            raise ValueError("bands must divide num_perm")
+        self.bands = bands
+        self.rows = num_perm // bands
+        self._tables: list[dict[bytes, set[K]]] = [{} for _ in range(bands)]
+        self._keys: dict[K, list[bytes]] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def _band_keys(self, signature: Signature) -> list[bytes]:
+        r = self.rows
+        return [signature[i * r : (i + 1) * r].tobytes() for i in range(self.bands)]
+
+    def insert(self, key: K, signature: Signature) -> None:
+        if key in self._keys:
+            self.remove(key)
+        bands = self._band_keys(signature)
+        for table, band in zip(self._tables, bands, strict=True):
+            table.setdefault(band, set()).add(key)
+        self._keys[key] = bands
+
+    def remove(self, key: K) -> None:
+        bands = self._keys.pop(key, None)
+        if bands is None:
+            return
+        for table, band in zip(self._tables, bands, strict=True):
+            bucket = table.get(band)
+            if bucket is not None:
+                bucket.discard(key)
+                if not bucket:
+                    del table[band]
+
+    def query(self, signature: Signature) -> set[K]:
+        """Keys that share at least one band with `signature`."""
+        found: set[K] = set()
+        for table, band in zip(self._tables, self._band_keys(signature), strict=True):
+            bucket = table.get(band)
+            if bucket:
+                found |= bucket
+        return found

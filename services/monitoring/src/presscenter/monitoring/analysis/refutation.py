@@ -1,0 +1,143 @@
+"""Does an item that matches a claim report its refutation instead of spreading it?
+
+Three signals, any one is enough:
+- `cue:<phrase>`: a refutation phrase (`text.cues`) anywhere in the item, unless the claim's own
+  text uses it (a claim about a scam may say "lừa đảo" itself);
+- `negated:<word>`: a word of the claim, negated in the item ("không có ổ dịch", "chưa cấm")
+  but not in the claim;
+- `statement`: the matching window is closer to an official statement that refutes the claim
+  (a published release) than to the claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
+
+from presscenter.monitoring.text.cues import NEGATORS, REFUTATION_PHRASES
+from presscenter.monitoring.text.matching import find_tokens
+from presscenter.monitoring.text.tokenize import Token, compatible, tokenize
+
+if TYPE_CHECKING:
+    from presscenter.monitoring.analysis.claims import Reference, Window
+
+NEGATION_REACH = 2
+STATEMENT_MIN_SCORE = 0.6
+DELTA_COVERAGE = 0.5
+
+
+class Scorer(Protocol):
+    def score(self, ref: Reference, window: Window) -> float: ...
+
+    def weight(self, key: str) -> float: ...
+
+
+@dataclass(frozen=True)
+class RefutationCheck:
+    claim_tokens: tuple[Token, ...]
+    statements: Sequence[Reference]
+    scorer: Scorer
+    claim_reference: Reference | None = None
+
+
+@lru_cache(maxsize=1)
+def _cues_by_first_key() -> dict[str, list[tuple[str, list[Token]]]]:
+    """Refutation phrases as tokens, by the key of their first word."""
+    found: dict[str, list[tuple[str, list[Token]]]] = {}
+    for phrase in REFUTATION_PHRASES:
+        tokens = tokenize(phrase)
+        found.setdefault(tokens[0].key, []).append((phrase, tokens))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _negator_tokens() -> tuple[list[Token], ...]:
+    return tuple(tokenize(n) for n in NEGATORS)
+
+
+def cues_in(tokens: Sequence[Token]) -> list[str]:
+    """The refutation phrases found in `tokens`, each once, in the order of the cue table."""
+    words = [t for t in tokens if t.kind != "hashtag"]
+    by_first = _cues_by_first_key()
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        for phrase, cue in by_first.get(word.key, ()):
+            window = words[i : i + len(cue)]
+            if phrase not in found and len(window) == len(cue) and all(map(compatible, cue, window)):
+                found.add(phrase)
+    return [phrase for phrase in REFUTATION_PHRASES if phrase in found]
+
+
+def _negated_positions(tokens: Sequence[Token]) -> set[int]:
+    """Indexes of the words negators negate: the first content word within NEGATION_REACH tokens
+    after a negator, in the same segment ("không có ổ dịch" negates "ổ", "không được dùng" "dùng")."""
+    negated: set[int] = set()
+    for negator in _negator_tokens():
+        for _first, end in find_tokens(negator, list(tokens)):
+            segment = tokens[end - 1].segment
+            for i in range(end, min(end + NEGATION_REACH + 1, len(tokens))):
+                if tokens[i].segment != segment:
+                    break
+                if tokens[i].is_content and not any(compatible(tokens[i], n[0]) for n in _negator_tokens()):
+                    negated.add(i)
+                    break
+    return negated
+
+
+def negated_claim_words(window_tokens: Sequence[Token], claim_tokens: Sequence[Token]) -> list[str]:
+    """Content words of the claim that the window negates and the claim does not."""
+    in_claim = _negated_positions(claim_tokens)
+    claim_plain = [t for i, t in enumerate(claim_tokens) if t.is_content and i not in in_claim]
+    claim_negated = [t for i, t in enumerate(claim_tokens) if i in in_claim]
+    found: list[str] = []
+    for i in sorted(_negated_positions(window_tokens)):
+        token = window_tokens[i]
+        if any(compatible(token, c) for c in claim_negated):
+            continue
+        if any(compatible(token, c) for c in claim_plain):
+            found.append(token.surface)
+    return found
+
+
+def statement_delta(statement: Reference, claim: Reference) -> tuple[Token, ...]:
+    """Words of an official statement that the claim does not have (negators aside, the negation
+    rule sees those): what makes it a denial rather than a restatement."""
+    negators = [n[0] for n in _negator_tokens()]
+    return tuple(
+        t
+        for t in statement.tokens
+        if not any(compatible(t, c) for c in claim.tokens) and not any(compatible(t, n) for n in negators)
+    )
+
+
+def usable_statement(statement: Reference, claim: Reference) -> bool:
+    """A statement sentence that restates the claim (two of its words or more) with at least two
+    words of its own; an attribution ("Sở Y tế Hà Nội:") or a bare negation is not one."""
+    shared = len(statement.keys & claim.keys)
+    return shared >= 2 and len({t.key for t in statement_delta(statement, claim)}) >= 2
+
+
+def covers(window: Window, words: Sequence[Token], weight: Callable[[str], float] = lambda _k: 1.0) -> float:
+    """Share of `words` (weighted by `weight` of their keys) the window has."""
+    total = sum(weight(w.key) for w in words)
+    if not total:
+        return 0.0
+    return sum(weight(w.key) for w in words if any(compatible(w, t) for t in window.tokens)) / total
+
+
+def refutation_signals(item_tokens: Sequence[Token], window: Window, check: RefutationCheck) -> tuple[str, ...]:
+    claim_cues = set(cues_in(check.claim_tokens))
+    signals = [f"cue:{phrase}" for phrase in cues_in(item_tokens) if phrase not in claim_cues]
+    signals += [f"negated:{word}" for word in negated_claim_words(window.tokens, check.claim_tokens)]
+    if check.claim_reference is not None:
+        for ref in check.statements:
+            delta = statement_delta(ref, check.claim_reference)
+            if (
+                covers(window, delta, check.scorer.weight) >= DELTA_COVERAGE
+                and check.scorer.score(ref, window) >= STATEMENT_MIN_SCORE
+            ):
+                signals.append("statement")
+                break
+    return tuple(signals)

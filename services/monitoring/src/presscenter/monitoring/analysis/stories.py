@@ -1,0 +1,200 @@
+"""Near-duplicate items collapse into stories: MinHash LSH finds candidates, `fingerprint` decides.
+
+For each new item:
+1. its word 3-grams that are still *rare* (seen in fewer than `common_after` stories) are
+   MinHashed; the LSH index returns earlier items that share a band, and the stories they
+   belong to are the candidates (with the stories that share one of its rare sentences exactly);
+2. the item is compared (`fingerprint.similarity`) with a few kept variants of each candidate
+   story; sentences seen in `common_after` stories or more count as boilerplate;
+3. at `threshold` or above it joins the best story, otherwise it starts one.
+
+Memory is bounded: items older than `horizon` (event time) leave the index, and with them the
+stories nobody added to since; the rarity counters are LRU-bounded. `restore` replays a stored
+item into the index without deciding anything, so a restarted service continues where it was.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from presscenter.monitoring.analysis.fingerprint import Fingerprint, similarity
+from presscenter.monitoring.analysis.minhash import LshIndex, MinHasher
+from presscenter.monitoring.text.sentences import Sentence
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    threshold: float = 0.75
+    common_after: int = 3
+    num_perm: int = 64
+    bands: int = 32
+    variants_kept: int = 4
+    max_candidates: int = 40
+    horizon: timedelta = timedelta(hours=72)
+    max_tracked_features: int = 500_000
+
+
+@dataclass(frozen=True)
+class Assignment:
+    story_id: str
+    is_new: bool
+    similarity: float
+
+
+class StoryCounter:
+    """For each feature (a sentence or shingle hash), the stories it was seen in, up to `cap`; LRU-bounded."""
+
+    def __init__(self, cap: int, max_entries: int):
+        self.cap = cap
+        self.max_entries = max_entries
+        self._seen: OrderedDict[int, set[str]] = OrderedDict()
+
+    def stories(self, feature: int) -> set[str]:
+        return self._seen.get(feature, set())
+
+    def count(self, feature: int) -> int:
+        return len(self._seen.get(feature, ()))
+
+    def add(self, feature: int, story_id: str) -> None:
+        stories = self._seen.get(feature)
+        if stories is None:
+            stories = self._seen[feature] = set()
+            if len(self._seen) > self.max_entries:
+                self._seen.popitem(last=False)
+        else:
+            self._seen.move_to_end(feature)
+        if len(stories) < self.cap:
+            stories.add(story_id)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+@dataclass
+class _Story:
+    variants: deque[Fingerprint]
+    last_seen: datetime
+    items_indexed: int = 0
+    first: Fingerprint | None = field(default=None)
+
+
+class StoryClusterer:
+    def __init__(self, settings: StorySettings | None = None):
+        self.settings = s = settings or StorySettings()
+        self.hasher = MinHasher(s.num_perm)
+        self.lsh: LshIndex[int] = LshIndex(s.num_perm, s.bands)
+        self.sentence_stories = StoryCounter(s.common_after, s.max_tracked_features)
+        self.shingle_stories = StoryCounter(s.common_after, s.max_tracked_features)
+        self._stories: dict[str, _Story] = {}
+        self._item_story: dict[int, str] = {}
+        self._timeline: deque[tuple[datetime, int]] = deque()
+        self._next_key = 0
+        self._now: datetime | None = None
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Stories held in memory."""
+        return len(self._stories)
+
+    @property
+    def indexed_items(self) -> int:
+        return len(self._item_story)
+
+    def is_common(self, sentence: Sentence) -> bool:
+        return self.sentence_stories.count(sentence.hash) >= self.settings.common_after
+
+    def _rare_shingles(self, fp: Fingerprint) -> list[int]:
+        limit = self.settings.common_after
+        rare = [h for h in fp.shingles if self.shingle_stories.count(h) < limit]
+        return rare or list(fp.shingles)
+
+    def candidates(self, fp: Fingerprint) -> list[str]:
+        """Stories worth comparing with `fp`, the ones with most shared LSH bands first."""
+        votes: dict[str, int] = {}
+        for key in self.lsh.query(self.hasher.signature(self._rare_shingles(fp))):
+            story = self._item_story.get(key)
+            if story is not None:
+                votes[story] = votes.get(story, 0) + 1
+        for h in fp.body_hashes:
+            if self.sentence_stories.count(h) < self.settings.common_after:
+                for story in self.sentence_stories.stories(h):
+                    votes[story] = votes.get(story, 0) + 2
+        ranked = sorted((s for s in votes if s in self._stories), key=lambda s: -votes[s])
+        return ranked[: self.settings.max_candidates]
+
+    def best_match(self, fp: Fingerprint) -> tuple[str | None, float]:
+        best_story, best_score = None, 0.0
+        memo: dict[int, bool] = {}
+
+        def is_common(sentence: Sentence) -> bool:
+            known = memo.get(sentence.hash)
+            if known is None:
+                known = memo[sentence.hash] = self.is_common(sentence)
+            return known
+
+        for story_id in self.candidates(fp):
+            story = self._stories[story_id]
+            variants = list(story.variants)
+            if story.first is not None and story.first not in variants:
+                variants.insert(0, story.first)
+            for variant in variants:
+                score = similarity(fp, variant, is_common)
+                if score > best_score:
+                    best_story, best_score = story_id, score
+            if best_score >= 1.0:
+                break
+        return best_story, best_score
+
+    # --- changing -----------------------------------------------------------------------------
+
+    def assign(self, fp: Fingerprint, at: datetime, new_story_id: str) -> Assignment:
+        """Put the item in its story, or in a new one named `new_story_id`."""
+        self._advance(at)
+        story_id, score = self.best_match(fp)
+        if story_id is None or score < self.settings.threshold:
+            story_id, is_new = new_story_id, True
+        else:
+            is_new = False
+        self._index(fp, at, story_id)
+        return Assignment(story_id, is_new, round(score, 4))
+
+    def restore(self, fp: Fingerprint, at: datetime, story_id: str) -> None:
+        """Index an item already assigned to `story_id` (replaying stored state after a restart)."""
+        self._advance(at)
+        self._index(fp, at, story_id)
+
+    def _index(self, fp: Fingerprint, at: datetime, story_id: str) -> None:
+        story = self._stories.get(story_id)
+        if story is None:
+            story = self._stories[story_id] = _Story(deque(maxlen=self.settings.variants_kept), at, first=fp)
+        else:
+            story.variants.append(fp)
+        story.last_seen = max(story.last_seen, at)
+        story.items_indexed += 1
+        key = self._next_key
+        self._next_key += 1
+        self.lsh.insert(key, self.hasher.signature(self._rare_shingles(fp)))
+        self._item_story[key] = story_id
+        self._timeline.append((at, key))
+        for h in fp.body_hashes:
+            self.sentence_stories.add(h, story_id)
+        for h in fp.shingles:
+            self.shingle_stories.add(h, story_id)
+
+    def _advance(self, at: datetime) -> None:
+        """Move the clock to `at` (event time, never backwards) and forget what fell out of the horizon."""
+        if self._now is None or at > self._now:
+            self._now = at
+        cutoff = self._now - self.settings.horizon
+        while self._timeline and self._timeline[0][0] < cutoff:
+            _at, key = self._timeline.popleft()
+            self.lsh.remove(key)
+            story_id = self._item_story.pop(key, None)
+            story = self._stories.get(story_id) if story_id else None
+            if story is not None:
+                story.items_indexed -= 1
+                if story.items_indexed <= 0 and story.last_seen < cutoff:
+                    del self._stories[story_id]  # type: ignore[arg-type]

@@ -1,0 +1,43 @@
+"""How informative a word is in the stream so far: document frequencies, bounded in memory."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+# Pseudo-documents added to the count: early in a stream every word weighs about the same.
+PRIOR_DOCS = 20
+
+
+class TermStats:
+    """Online document frequency of token keys; `idf` is near log(N/df), never below `floor`."""
+
+    def __init__(self, max_terms: int = 300_000, floor: float = 0.2):
+        self.max_terms = max_terms
+        self.floor = floor
+        self.docs = 0
+        self._df: dict[str, int] = {}
+
+    def add(self, keys: Iterable[str]) -> None:
+        """Count one document holding `keys` (each counted once)."""
+        self.docs += 1
+        df = self._df
+        for key in set(keys):
+            df[key] = df.get(key, 0) + 1
+        if len(df) > self.max_terms:
+            self._prune()
+
+    def df(self, key: str) -> int:
+        return self._df.get(key, 0)
+
+    def idf(self, key: str) -> float:
+        return max(self.floor, math.log((self.docs + PRIOR_DOCS) / (self._df.get(key, 0) + 1)))
+
+    def _prune(self) -> None:
+        """Forget the rarest terms (half of the ones seen once first): they weigh the same unseen."""
+        ones = [k for k, n in self._df.items() if n <= 1]
+        for key in ones[: max(len(ones) // 2, len(self._df) - self.max_terms)]:
+            del self._df[key]
+
+    def __len__(self) -> int:
+        return len(self._df)

@@ -1,0 +1,314 @@
+"""Bursts of terms against their baseline, over a sliding window of event time.
+
+Every item contributes its terms (content words and adjacent word pairs, see `item_terms`).
+For a term, the *volume* is the number of items that used it in the last `window`; its
+*expected* volume is its share of all items over the baseline (`baseline` before the window)
+times the number of items in the window, so a busy morning does not look like a trend. A term
+bursts when, in the window:
+
+- volume >= `min_volume`, from >= `min_sources` distinct sources and >= `min_stories` distinct
+  stories (one article republished everywhere is a story, not a trend);
+- growth = volume / max(expected, `min_expected`) >= `min_growth`;
+- the stream has run for `warmup` (no baseline, no trend).
+
+Terms that burst on the same item are grouped when their items overlap, into one `TrendAlert`.
+Cool-down: a term that was in an alert stays quiet for `cooldown`, and so does any burst whose
+items mostly use a term of an alert still cooling down (the same trend seen through other words).
+Memory: window mentions and baseline buckets per term, dropped once older than the baseline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from presscenter.monitoring.text.sentences import Sentence
+from presscenter.monitoring.text.tokenize import Token
+
+
+@dataclass(frozen=True)
+class TrendSettings:
+    bucket: timedelta = timedelta(minutes=5)
+    window: timedelta = timedelta(minutes=30)
+    baseline: timedelta = timedelta(hours=24)
+    warmup: timedelta = timedelta(hours=3)
+    min_volume: int = 8
+    min_sources: int = 5
+    min_stories: int = 4
+    min_growth: float = 12.0
+    min_expected: float = 0.25
+    cooldown: timedelta = timedelta(hours=6)
+    group_overlap: float = 0.5
+    max_terms: int = 6
+    max_items: int = 200
+
+
+@dataclass(frozen=True)
+class Mention:
+    item_id: str
+    at: datetime
+    source: str
+    story_id: str
+
+
+@dataclass(frozen=True)
+class TrendAlert:
+    trend_id: str
+    at: datetime
+    terms: tuple[str, ...]
+    keys: tuple[str, ...]
+    item_ids: tuple[str, ...]
+    story_ids: tuple[str, ...]
+    volume: int
+    expected: float
+    growth: float
+    distinct_sources: int
+    window: timedelta
+
+
+@dataclass
+class _Term:
+    label: str
+    recent: deque[Mention] = field(default_factory=deque)
+    buckets: deque[list[int]] = field(default_factory=deque)  # [bucket number, count], oldest first
+    base: int = 0
+    quiet_until: datetime | None = None
+
+
+def item_terms(
+    parts: Iterable[Sequence[Sentence]], labeler: Callable[[Sequence[Token]], list[str]] | None = None
+) -> dict[str, str]:
+    """Terms of an item, key → label: content words (not numbers) and pairs of adjacent ones.
+
+    With a `labeler` (see `text.reaccent`), terms are the accented words, so "cháy" and "chạy"
+    stay apart even in posts typed without diacritics; without one, the folded keys.
+    """
+    terms: dict[str, str] = {}
+    for part in parts:
+        for sentence in part:
+            labels = labeler(sentence.tokens) if labeler else [t.accented or t.key for t in sentence.tokens]
+            previous: tuple[str, str] | None = None
+            for token, label in zip(sentence.tokens, labels, strict=True):
+                if not token.is_content or token.kind != "word" or len(token.key) < 2:
+                    previous = None
+                    continue
+                key = label if labeler else token.key
+                terms.setdefault(key, label)
+                if previous is not None:
+                    terms.setdefault(f"{previous[0]} {key}", f"{previous[1]} {label}")
+                previous = (key, label)
+    return terms
+
+
+DAY = timedelta(days=1)
+
+
+def _between(buckets: deque[list[int]], start: int, end: int) -> int:
+    """Events counted in buckets numbered start..end (buckets are oldest first)."""
+    total = 0
+    for number, count in buckets:
+        if number > end:
+            break
+        if number >= start:
+            total += count
+    return total
+
+
+class _Counter:
+    """Count of events in the window, and per bucket over the baseline before it."""
+
+    def __init__(self) -> None:
+        self.recent: deque[datetime] = deque()
+        self.buckets: deque[list[int]] = deque()
+        self.base = 0
+
+
+class BurstDetector:
+    def __init__(self, settings: TrendSettings | None = None):
+        self.settings = settings or TrendSettings()
+        self._terms: dict[str, _Term] = {}
+        self._all = _Counter()
+        self._item_terms: dict[str, frozenset[str]] = {}
+        self._item_order: deque[tuple[datetime, str]] = deque()
+        self._alerts: deque[TrendAlert] = deque()
+        self._started: datetime | None = None
+        self._now: datetime | None = None
+        self._touches = 0
+
+    # --- time ---------------------------------------------------------------------------------
+
+    def _bucket(self, at: datetime) -> int:
+        return int(at.timestamp() // self.settings.bucket.total_seconds())
+
+    def _advance(self, at: datetime) -> datetime:
+        if self._started is None or at < self._started:
+            self._started = at
+        if self._now is None or at > self._now:
+            self._now = at
+        now = self._now
+        window_start = now - self.settings.window
+        while self._item_order and self._item_order[0][0] < window_start:
+            self._item_terms.pop(self._item_order.popleft()[1], None)
+        while self._alerts and self._alerts[0].at < now - self.settings.cooldown:
+            self._alerts.popleft()
+        return now
+
+    def _settle_all(self, now: datetime) -> None:
+        self._settle(self._all.recent, self._all, now, lambda at: at)
+
+    def _settle(self, recent: deque, holder: _Counter | _Term, now: datetime, at_of) -> None:  # type: ignore[type-arg]
+        """Move window entries older than the window into baseline buckets; drop buckets past the baseline."""
+        window_start = now - self.settings.window
+        while recent and at_of(recent[0]) < window_start:
+            bucket = self._bucket(at_of(recent.popleft()))
+            if holder.buckets and holder.buckets[-1][0] == bucket:
+                holder.buckets[-1][1] += 1
+            else:
+                holder.buckets.append([bucket, 1])
+            holder.base += 1
+        oldest = self._bucket(window_start - self.settings.baseline)
+        while holder.buckets and holder.buckets[0][0] < oldest:
+            holder.base -= holder.buckets.popleft()[1]
+
+    # --- observing ----------------------------------------------------------------------------
+
+    def observe(
+        self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]
+    ) -> list[TrendAlert]:
+        """Count the item's terms; return the trends it makes fire (usually none)."""
+        now = self._record(item_id, at, source, story_id, terms)
+        if now - (self._started or now) < self.settings.warmup:
+            return []
+        bursting = [key for key in terms if self._bursts(key, now)]
+        return self._alerts_for(bursting, now)
+
+    def restore(self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]) -> None:
+        """Count a stored item again (after a restart), raising nothing."""
+        self._record(item_id, at, source, story_id, terms)
+
+    def restore_alert(self, alert: TrendAlert) -> None:
+        """Remember an alert already raised, so its cool-down survives a restart."""
+        self._alerts.append(alert)
+        until = alert.at + self.settings.cooldown
+        for key, label in zip(alert.keys, alert.terms, strict=False):
+            term = self._terms.setdefault(key, _Term(label))
+            term.quiet_until = max(term.quiet_until or until, until)
+
+    def _record(self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]) -> datetime:
+        now = self._advance(at)
+        mention = Mention(item_id, at, source, story_id)
+        self._all.recent.append(at)
+        self._settle_all(now)
+        for key, label in terms.items():
+            term = self._terms.get(key)
+            if term is None:
+                term = self._terms[key] = _Term(label)
+            term.recent.append(mention)
+            self._settle(term.recent, term, now, lambda m: m.at)
+        self._item_terms[item_id] = frozenset(terms)
+        self._item_order.append((at, item_id))
+        self._touches += 1
+        if self._touches % 5000 == 0:
+            self._forget_idle(now)
+        return now
+
+    def _forget_idle(self, now: datetime) -> None:
+        for key in [k for k, t in self._terms.items() if not t.recent and t.base <= 0]:
+            term = self._terms[key]
+            if term.quiet_until is None or term.quiet_until < now:
+                self._settle(term.recent, term, now, lambda m: m.at)
+                del self._terms[key]
+
+    # --- deciding -----------------------------------------------------------------------------
+
+    def expected(self, key: str) -> float:
+        """Items expected to use the term in the window: the larger of its share over the whole
+        baseline and its share around the same time yesterday (daily habits, such as morning
+        traffic posts, are not trends), times the items in the window."""
+        term = self._terms.get(key)
+        if term is None or self._all.base <= 0:
+            return self.settings.min_expected
+        share = term.base / self._all.base
+        if self._now is not None:
+            start = self._bucket(self._now - DAY - self.settings.window)
+            end = self._bucket(self._now - DAY + self.settings.window)
+            around = _between(self._all.buckets, start, end)
+            if around > 0:
+                share = max(share, _between(term.buckets, start, end) / around)
+        return max(self.settings.min_expected, share * len(self._all.recent))
+
+    def _bursts(self, key: str, now: datetime) -> bool:
+        s = self.settings
+        term = self._terms[key]
+        if len(term.recent) < s.min_volume:
+            return False
+        if term.quiet_until is not None and term.quiet_until > now:
+            return False
+        if len({m.source for m in term.recent}) < s.min_sources:
+            return False
+        if len({m.story_id for m in term.recent}) < s.min_stories:
+            return False
+        return len(term.recent) / self.expected(key) >= s.min_growth
+
+    def _alerts_for(self, bursting: list[str], now: datetime) -> list[TrendAlert]:
+        s = self.settings
+        ranked = sorted(bursting, key=lambda k: (-len(self._terms[k].recent), k))
+        alerts: list[TrendAlert] = []
+        used: set[str] = set()
+        for key in ranked:
+            if key in used:
+                continue
+            items = {m.item_id for m in self._terms[key].recent}
+            group = [key]
+            for other in ranked:
+                if other in used or other == key:
+                    continue
+                others = {m.item_id for m in self._terms[other].recent}
+                if len(items & others) >= s.group_overlap * min(len(items), len(others)):
+                    group.append(other)
+            used.update(group)
+            if self._cooling(items):
+                self._quiet(group, now)
+                continue
+            alerts.append(self._alert(group[: s.max_terms], now))
+            self._quiet(group, now)
+        return alerts
+
+    def _cooling(self, items: set[str]) -> bool:
+        """Whether most of these items use a term of an alert still cooling down."""
+        for alert in self._alerts:
+            keys = set(alert.keys)
+            about = sum(1 for i in items if self._item_terms.get(i, frozenset()) & keys)
+            if about >= self.settings.group_overlap * len(items):
+                return True
+        return False
+
+    def _quiet(self, keys: list[str], now: datetime) -> None:
+        for key in keys:
+            self._terms[key].quiet_until = now + self.settings.cooldown
+
+    def _alert(self, keys: list[str], now: datetime) -> TrendAlert:
+        primary = self._terms[keys[0]]
+        mentions = list(primary.recent)[-self.settings.max_items :]
+        volume = len(primary.recent)
+        expected = self.expected(keys[0])
+        stories = tuple(dict.fromkeys(m.story_id for m in mentions))
+        digest = hashlib.sha256(f"{keys[0]}|{now.isoformat()}".encode()).hexdigest()[:16]
+        alert = TrendAlert(
+            trend_id=f"t-{digest}",
+            at=now,
+            terms=tuple(self._terms[k].label for k in keys),
+            keys=tuple(keys),
+            item_ids=tuple(dict.fromkeys(m.item_id for m in mentions)),
+            story_ids=stories,
+            volume=volume,
+            expected=round(expected, 3),
+            growth=round(volume / expected, 3),
+            distinct_sources=len({m.source for m in primary.recent}),
+            window=self.settings.window,
+        )
+        self._alerts.append(alert)
+        return alert

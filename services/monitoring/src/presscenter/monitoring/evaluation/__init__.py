@@ -1,0 +1,1 @@
+"""Replaying a labelled stream directory through the analysis and scoring the predictions."""

@@ -1,0 +1,130 @@
+"""Burst detection on synthetic series: a burst across sources and stories is raised once, then
+cools down; steady chatter, one republished story and daily habits are not trends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from presscenter.monitoring.analysis.trends import BurstDetector, TrendAlert, TrendSettings, item_terms
+from presscenter.monitoring.text.sentences import sentences
+
+T0 = datetime(2026, 10, 6, 0, 0, tzinfo=UTC)
+SETTINGS = TrendSettings(warmup=timedelta(hours=2), min_volume=6, min_sources=4, min_stories=3, min_growth=8.0)
+CHATTER = [
+    "Giá vàng tại Hà Nội tăng nhẹ",
+    "Lễ hội áo dài khai mạc tại phường Ba Đình",
+    "Tuyến buýt số 19 điều chỉnh lộ trình",
+    "Hà Nội khởi công trường tiểu học mới",
+    "Đội tuyển bóng đá Hà Nội giành huy chương bạc",
+    "Phường Tây Hồ ra mắt mô hình tủ sách cộng đồng",
+]
+FLOOD = [
+    "Đường Minh Khai ngập quá trời luôn mọi người ơi",
+    "Vừa lội nước ngập ở Nguyễn Xiển về, xe chết máy luôn",
+    "Mưa lớn gây ngập sâu nhiều tuyến phố Hà Nội",
+    "Ai đi qua Kim Mã thì cẩn thận, ngập sâu lắm",
+    "Mưa lớn thế này phường Hoàn Kiếm lại ngập rồi",
+    "Đường Lê Văn Lương ngập nặng sau trận mưa lớn chiều nay",
+    "Ngập úng cục bộ tại phường Vĩnh Tuy sau mưa lớn",
+    "Nước ngập quá đầu gối trên đường Lạc Long Quân",
+]
+
+
+def terms(text: str) -> dict[str, str]:
+    return item_terms([sentences(text)])
+
+
+class Feed:
+    def __init__(self, settings: TrendSettings = SETTINGS):
+        self.detector = BurstDetector(settings)
+        self.alerts: list[TrendAlert] = []
+        self.n = 0
+
+    def post(self, text: str, at: datetime, source: str | None = None, story: str | None = None) -> list[TrendAlert]:
+        self.n += 1
+        found = self.detector.observe(
+            f"i{self.n}", at, source or f"src{self.n % 7}", story or f"s{self.n}", terms(text)
+        )
+        self.alerts.extend(found)
+        return found
+
+    def chatter(self, start: datetime, hours: float, every: timedelta = timedelta(minutes=4)) -> datetime:
+        at = start
+        while at < start + timedelta(hours=hours):
+            self.post(CHATTER[self.n % len(CHATTER)], at)
+            at += every
+        return at
+
+
+def test_item_terms_are_content_words_and_adjacent_pairs() -> None:
+    found = terms("Mưa lớn gây ngập sâu ở Hà Nội 2026")
+    assert {"mưa", "lớn", "mưa lớn", "ngập", "ngập sâu", "hà nội"} <= set(found.values())
+    assert {"mua lon", "ngap"} <= set(found)  # keyed by fold without a labeler
+    assert "ở" not in found.values() and "2026" not in found.values()
+
+
+def test_a_burst_across_sources_and_stories_is_raised_once_then_cools_down() -> None:
+    feed = Feed()
+    at = feed.chatter(T0, hours=4)
+    for i, text in enumerate(FLOOD):
+        feed.post(text, at + timedelta(minutes=i), source=f"flood-src-{i}")
+    assert len(feed.alerts) == 1
+    alert = feed.alerts[0]
+    assert "ngập" in alert.terms and alert.volume >= SETTINGS.min_volume
+    assert alert.distinct_sources >= SETTINGS.min_sources and alert.growth >= SETTINGS.min_growth
+    assert len(alert.story_ids) >= SETTINGS.min_stories and alert.item_ids
+    later = at + timedelta(hours=1)
+    for i, text in enumerate(FLOOD):  # the same trend, still going, seen through the same and other words
+        feed.post(text + " sáng nay", later + timedelta(minutes=i), source=f"flood-src-{i}")
+    assert len(feed.alerts) == 1
+    after = feed.chatter(at + timedelta(hours=2), hours=SETTINGS.cooldown.total_seconds() / 3600)
+    for i, text in enumerate(FLOOD * 2):  # after the cool-down, a new wave (above a baseline that now has floods)
+        feed.post(text, after + timedelta(minutes=i), source=f"flood-src-{i}")
+    assert len(feed.alerts) == 2
+
+
+def test_no_trend_before_warmup_or_with_too_few_sources_or_stories() -> None:
+    early = Feed()
+    for i, text in enumerate(FLOOD):
+        early.post(text, T0 + timedelta(minutes=i), source=f"s{i}")
+    assert early.alerts == []
+
+    one_source = Feed()
+    at = one_source.chatter(T0, hours=4)
+    for i, text in enumerate(FLOOD):
+        one_source.post(text, at + timedelta(minutes=i), source="one-page")
+    assert one_source.alerts == []
+
+    one_story = Feed()
+    at = one_story.chatter(T0, hours=4)
+    for i in range(12):  # one article republished everywhere
+        one_story.post(FLOOD[2], at + timedelta(minutes=i), source=f"outlet{i}", story="s-article")
+    assert one_story.alerts == []
+
+
+def test_steady_chatter_and_a_daily_habit_do_not_trend() -> None:
+    feed = Feed()
+    at = T0
+    for day in range(2):
+        at = feed.chatter(at, hours=7.5)
+        for i in range(8):  # every morning, traffic jam posts
+            feed.post(f"Sáng nay đường số {i} lại kẹt xe như mọi ngày", at + timedelta(minutes=2 * i), source=f"t{i}")
+        at = feed.chatter(at + timedelta(minutes=20), hours=16.5 if day == 0 else 1)
+    first_day = [a for a in feed.alerts if a.at < T0 + timedelta(hours=24)]
+    assert len(first_day) == 1 and "kẹt" in first_day[0].terms  # new on the first morning: a trend
+    assert [a for a in feed.alerts if a.at >= T0 + timedelta(hours=24)] == []  # the same hour the next day: a habit
+
+
+def test_restored_alerts_keep_their_cool_down() -> None:
+    feed = Feed()
+    at = feed.chatter(T0, hours=4)
+    for i, text in enumerate(FLOOD):
+        feed.post(text, at + timedelta(minutes=i), source=f"flood-src-{i}")
+    [alert] = feed.alerts
+
+    restarted = Feed()
+    restarted.chatter(T0, hours=4)
+    restarted.detector.restore_alert(alert)
+    for i, text in enumerate(FLOOD):
+        restarted.post(text, at + timedelta(minutes=i), source=f"flood-src-{i}")
+    assert restarted.alerts == []
