@@ -14,7 +14,7 @@ GATEWAY_TESTS := services/gateway/tests
 PYTEST_ARGS ?=
 
 .PHONY: help setup rabbitmq run test lint format contracts contracts-check \
-        test-nameko test-gateway clean
+        test-nameko test-gateway eval-monitoring clean
 
 help:
 	@echo "make run    - set up and run the suite (embedded datastore unless MONGO_URI is set)"
@@ -56,6 +56,10 @@ test-gateway: setup
 	$(BIN)/pytest $(GATEWAY_TESTS) -q --no-eventlet -p no:nameko $(PYTEST_ARGS)
 
 test: setup lint contracts-check k8s-validate test-nameko test-gateway
+
+# Monitoring's detection quality on a labelled stream (default: the shared dev set beside the checkout).
+eval-monitoring: $(STAMP)
+	$(BIN)/python -m presscenter.monitoring.evaluation $(or $(STREAM),../shared/data/monitoring/dev) $(or $(OUT),.run/eval-monitoring)
 
 clean:
 	rm -rf $(VENV) .run

@@ -9,10 +9,10 @@ over the process environment, so one service can be configured per container.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_MONGO_URI = "mongodb://127.0.0.1:27017"
@@ -36,7 +36,8 @@ class ServiceSettings(BaseSettings):
     )
     outbox_relay_interval: float = Field(0.2, gt=0, description="Seconds between outbox relay passes.")
     outbox_batch_size: int = Field(200, ge=1, le=10_000)
-    retry_delays_ms: list[int] = Field(
+    # NoDecode: "1000,5000" from the environment reaches the validator as text, not as JSON
+    retry_delays_ms: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [1_000, 5_000, 30_000],
         description="Backoff before each retry of a failing message; its length bounds the retries.",
     )

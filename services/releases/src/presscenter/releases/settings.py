@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from presscenter.shared.settings import ServiceSettings
 
@@ -20,7 +21,7 @@ class ReleasesSettings(ServiceSettings):
     feed_title: str = Field("Trung tâm Báo chí Thủ đô — Thông cáo báo chí")
     clock_interval: float = Field(0.2, gt=0, description="Seconds between scheduled-publication and embargo checks.")
     portal_endpoint: str | None = Field(None, description="National portal push URL; no pushes when unset.")
-    portal_secrets: list[str] = Field(
+    portal_secrets: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="HMAC secrets, comma-separated; the first signs, all verify."
     )
     portal_timeout: float = Field(10.0, gt=0)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from presscenter.shared.events.envelope import ContractModel
 from presscenter.shared.rpc import feedback as fb
 from presscenter.shared.rpc import media as med
+from presscenter.shared.rpc import monitoring as mon
 from presscenter.shared.rpc import releases as rel
 from presscenter.shared.rpc.health import HealthReport
 
@@ -61,5 +62,8 @@ RELEASES_METHODS = (
 
 FEEDBACK_METHODS = tuple(RpcSpec("feedback", m, 1, req, resp, summary) for m, req, resp, summary in fb.METHODS)
 MEDIA_METHODS = tuple(RpcSpec("media", m, 1, req, resp, summary) for m, req, resp, summary in med.METHODS)
+MONITORING_METHODS = tuple(RpcSpec("monitoring", m, 1, req, resp, s) for m, req, resp, s in mon.METHODS)
 
-RPC_METHODS: tuple[RpcSpec, ...] = HEALTH_METHODS + RELEASES_METHODS + FEEDBACK_METHODS + MEDIA_METHODS
+RPC_METHODS: tuple[RpcSpec, ...] = (
+    HEALTH_METHODS + RELEASES_METHODS + FEEDBACK_METHODS + MEDIA_METHODS + MONITORING_METHODS
+)
