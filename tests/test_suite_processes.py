@@ -90,9 +90,13 @@ def suite(rabbit_config: None, tmp_path: Path) -> Iterator[Suite]:
     try:
         yield running
     finally:
+        # children run in sessions of their own: kill every descendant, not just the launcher's group
+        leftovers = _descendants(process.pid)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+        for pid in _alive(leftovers):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _get_json(url: str) -> tuple[int, Any]:
