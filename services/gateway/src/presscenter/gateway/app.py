@@ -24,6 +24,7 @@ from presscenter.gateway.problems import UnhandledErrorMiddleware, install_probl
 from presscenter.gateway.rate_limit import RateLimiter, RateLimitMiddleware
 from presscenter.gateway.readiness import readiness_report
 from presscenter.gateway.request_context import REQUEST_ID_HEADER, RequestIdMiddleware
+from presscenter.gateway.routes import api_routers
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.gateway.telemetry import instrument_app, process_tracer_provider
@@ -102,6 +103,8 @@ def create_app(
     add_operational_routes(app, settings, version)
     if auth is not None:
         install_auth(app, auth)
+    for router in api_routers():
+        app.include_router(router)
     return app
 
 

@@ -1,0 +1,73 @@
+"""ETags, and optimistic concurrency over HTTP: a release's ETag is `"<revision>"`; a change names the revision
+the client read, as `If-Match` (the ETag) or as `expected_revision` in the body.
+
+No revision -> 428; both, disagreeing -> 400; a stale one reaches the releases service, which
+refuses it as a conflict (409 with `current_revision`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from presscenter.gateway.problems import ApiProblem
+
+# `"7"`, and `W/"7"` (a proxy that compresses may weaken the ETag it passed on).
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
+IF_MATCH_EXAMPLE = '"3"'
+
+
+def etag(revision: int) -> str:
+    return f'"{revision}"'
+
+
+def etag_matches(if_none_match: str | None, tag: str) -> bool:
+    """Whether `If-None-Match` (ETags, weak or strong, comma-separated, or `*`) names `tag` (weak comparison)."""
+    if if_none_match is None:
+        return False
+    candidates = {part.strip().removeprefix("W/") for part in if_none_match.split(",")}
+    return "*" in candidates or tag.removeprefix("W/") in candidates
+
+
+def revision_from_if_match(value: str | None) -> int | None:
+    """The revision `If-Match` names; None when absent."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value == "*":
+        raise ApiProblem(
+            428,
+            "precondition-required",
+            'If-Match: * names no revision: send the ETag you read, e.g. If-Match: "3"',
+            field="If-Match",
+        )
+    match = _ETAG.fullmatch(value)
+    if match is None:
+        raise ApiProblem(
+            400,
+            "invalid-precondition",
+            'If-Match must be one ETag as GET returned it, e.g. "3"',
+            field="If-Match",
+        )
+    return int(match[1])
+
+
+def expected_revision(if_match: str | None, body_revision: int | None) -> int:
+    """The revision a change expects, from `If-Match` or the body's `expected_revision`."""
+    header = revision_from_if_match(if_match)
+    if header is not None and body_revision is not None and header != body_revision:
+        raise ApiProblem(
+            400,
+            "invalid-precondition",
+            f"If-Match names revision {header} but expected_revision is {body_revision}",
+            field="expected_revision",
+        )
+    revision = header if header is not None else body_revision
+    if revision is None:
+        raise ApiProblem(
+            428,
+            "precondition-required",
+            'a change must name the revision it was made from: If-Match: "<revision>" (the ETag of '
+            "GET /v1/releases/{id}) or expected_revision in the body",
+            field="If-Match",
+        )
+    return revision

@@ -1,0 +1,232 @@
+"""What the live stream carries, and to whom: the registry of event type -> projector.
+
+A projector turns an event's envelope into a `Projection`: the JSON clients receive and its
+`audience`, a rule over the caller's `Viewer` (the identity the releases service also reads with).
+Adding feedback or monitoring events to the stream is adding `StreamTopic`s to `STREAM_TOPICS`
+(e.g. `question_answered` -> the asking journalist: `lambda viewer: viewer.id == asker`).
+
+Releases go out without their body and contacts (clients GET `href` for those): it keeps every
+frame, and the ring of recent events, small.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from presscenter.shared.events.envelope import EventEnvelope
+from presscenter.shared.events.releases import ReleaseSnapshot
+from presscenter.shared.redaction import redact
+from presscenter.shared.rpc.releases import Release, Viewer
+
+log = logging.getLogger(__name__)
+
+# Who reads every release, embargoed or not (mirrors the releases service's visibility rule).
+FULL_ACCESS_ROLES = frozenset({"editor", "admin", "system"})
+EDITORIAL_ROLES = frozenset({"editor", "admin"})
+# The identity the stream reads releases with (to show a release whose embargo was lifted).
+STREAM_READER = Viewer(id="gateway-stream", role="system")
+
+# -- who receives what ---------------------------------------------------------------------------------
+
+Audience = Callable[[Viewer], bool]
+"""Whether a caller (as the releases service would see them) receives an event."""
+
+
+def everyone(viewer: Viewer) -> bool:
+    return True
+
+
+def editors(viewer: Viewer) -> bool:
+    return viewer.role in EDITORIAL_ROLES
+
+
+def sees_embargoed(viewer: Viewer, unit_code: str) -> bool:
+    """Editors, admins, systems, entitled journalists and the officers of the release's own unit."""
+    if viewer.role in FULL_ACCESS_ROLES:
+        return True
+    if viewer.role == "journalist":
+        return viewer.embargo_entitled
+    return viewer.role == "unit_officer" and viewer.unit_code == unit_code
+
+
+def release_readers(unit_code: str, embargoed: bool) -> Audience:
+    """Everyone who may read a published release: all, or only embargo readers while it is embargoed."""
+    if not embargoed:
+        return everyone
+    return lambda viewer: sees_embargoed(viewer, unit_code)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What an event becomes on the stream: the JSON clients get and who gets it."""
+
+    data: dict[str, Any]
+    audience: Audience
+
+
+class ReleaseLookup(Protocol):
+    async def release(self, release_id: str) -> Release | None:
+        """The release as the stream may show it; None when it cannot be read now."""
+
+
+Projector = Callable[[EventEnvelope[Any], ReleaseLookup], Awaitable[Projection | None]]
+
+
+@dataclass(frozen=True)
+class StreamTopic:
+    event_type: str
+    channel: str  # exchange `<channel>.events`, routing key = event type
+    project: Projector
+
+    @property
+    def exchange(self) -> str:
+        return f"{self.channel}.events"
+
+
+def release_href(release_id: str) -> str:
+    return f"/v1/releases/{release_id}"
+
+
+def snapshot_view(snapshot: ReleaseSnapshot) -> dict[str, Any]:
+    """A release on the stream: everything but the body and contacts (clients GET `href` for those)."""
+    return {
+        "release_id": snapshot.release_id,
+        "unit_code": snapshot.unit_code,
+        "title": snapshot.title,
+        "lead": snapshot.lead,
+        "language": snapshot.language,
+        "title_en": snapshot.title_en,
+        "categories": snapshot.categories,
+        "places": snapshot.places,
+        "media_asset_ids": snapshot.media_asset_ids,
+        "status": snapshot.status,
+        "version": snapshot.version,
+        "embargoed_until": snapshot.embargoed_until,
+        "published_at": snapshot.published_at,
+        "href": release_href(snapshot.release_id),
+    }
+
+
+def release_view(release: Release) -> dict[str, Any]:
+    """The same view, from a release read over RPC."""
+    content = release.content
+    return {
+        "release_id": release.id,
+        "unit_code": release.unit_code,
+        "title": content.title,
+        "lead": content.lead,
+        "language": content.language,
+        "title_en": content.title_en,
+        "categories": list(content.categories),
+        "places": list(content.places),
+        "media_asset_ids": list(content.media_asset_ids),
+        "status": release.status,
+        "version": release.version,
+        "embargoed_until": release.embargoed_until,
+        "published_at": release.first_published_at,
+        "href": release_href(release.id),
+    }
+
+
+def embargoed_at(snapshot: ReleaseSnapshot, moment: datetime) -> bool:
+    return snapshot.embargoed_until is not None and snapshot.embargoed_until > moment
+
+
+def _base(envelope: EventEnvelope[Any]) -> dict[str, Any]:
+    return {"event_id": str(envelope.event_id), "type": envelope.type, "occurred_at": envelope.occurred_at}
+
+
+async def project_press_release(envelope: EventEnvelope[Any], _lookup: ReleaseLookup) -> Projection:
+    """release_published / _corrected / _withdrawn: to whoever may read the release at that moment,
+    marked `embargoed` when it was under embargo then (embargo_lifted brings it to the rest)."""
+    payload = envelope.payload
+    snapshot: ReleaseSnapshot = payload.release
+    embargoed = embargoed_at(snapshot, envelope.occurred_at)
+    data = {**_base(envelope), "embargoed": embargoed, "release": snapshot_view(snapshot)}
+    if envelope.type == "release_corrected":
+        data.update(
+            correction_note=payload.correction_note,
+            correction_sequence=payload.correction_sequence,
+            previous_version=payload.previous_version,
+        )
+    elif envelope.type == "release_withdrawn":
+        data.update(reason=payload.reason, note=payload.note, superseded_by=payload.superseded_by)
+    return Projection(data, release_readers(snapshot.unit_code, embargoed))
+
+
+async def project_embargo_lifted(envelope: EventEnvelope[Any], lookup: ReleaseLookup) -> Projection:
+    """To everyone, with the release (read now): for those who could not see it under embargo it
+    is the publication; for the others, the notice that it is public."""
+    payload = envelope.payload
+    release = await lookup.release(payload.release_id)
+    view = (
+        release_view(release)
+        if release is not None
+        else {"release_id": payload.release_id, "version": payload.version, "href": release_href(payload.release_id)}
+    )
+    data = {**_base(envelope), "embargoed": False, "embargoed_until": payload.embargoed_until, "release": view}
+    return Projection(data, everyone)
+
+
+async def project_publish_failed(envelope: EventEnvelope[Any], _lookup: ReleaseLookup) -> Projection:
+    """An alert for editors: a scheduled publication failed."""
+    payload = envelope.payload
+    data = {
+        **_base(envelope),
+        "release": snapshot_view(payload.release),
+        "error": payload.error,
+        "scheduled_at": payload.scheduled_at,
+    }
+    return Projection(data, editors)
+
+
+STREAM_TOPICS: tuple[StreamTopic, ...] = (
+    StreamTopic("release_published", "releases", project_press_release),
+    StreamTopic("release_corrected", "releases", project_press_release),
+    StreamTopic("release_withdrawn", "releases", project_press_release),
+    StreamTopic("embargo_lifted", "releases", project_embargo_lifted),
+    StreamTopic("release_publish_failed", "releases", project_publish_failed),
+)
+
+
+class StreamRegistry:
+    """The topics by event type, and the bindings they need."""
+
+    def __init__(self, topics: Iterable[StreamTopic] = STREAM_TOPICS) -> None:
+        self.topics = {topic.event_type: topic for topic in topics}
+
+    def get(self, event_type: str) -> StreamTopic | None:
+        return self.topics.get(event_type)
+
+    def bindings(self) -> dict[str, list[str]]:
+        """exchange -> routing keys (event types)."""
+        found: dict[str, list[str]] = {}
+        for topic in self.topics.values():
+            found.setdefault(topic.exchange, []).append(topic.event_type)
+        return found
+
+
+# -- reading releases for projections ------------------------------------------------------------------
+
+
+class RpcCaller(Protocol):
+    async def call(self, service: str, method: str, /, *args: Any, timeout: float | None = None) -> Any: ...
+
+
+class RpcReleaseLookup:
+    """Reads a release over RPC as the stream's own system viewer; None (logged) when it cannot."""
+
+    def __init__(self, rpc: RpcCaller, timeout: float) -> None:
+        self.rpc, self.timeout = rpc, timeout
+
+    async def release(self, release_id: str) -> Release | None:
+        request = {"viewer": STREAM_READER.model_dump(mode="json"), "release_id": release_id}
+        try:
+            return Release.model_validate(await self.rpc.call("releases", "get", request, timeout=self.timeout))
+        except Exception as exc:  # the event still goes out, with what its payload says
+            log.warning("stream: release %s could not be read (%s)", release_id, redact(str(exc))[:300])
+            return None
