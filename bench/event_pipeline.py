@@ -25,15 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pika
-import requests
 
 from presscenter.shared.sdk import EventPublisher
 from presscenter.shared.sdk.publisher import connection_parameters
 from presscenter.shared.testing.embedded_mongo import EmbeddedMongo, free_port
+from presscenter.shared.testing.vhosts import create_vhost, delete_vhost
 
 ROOT = Path(__file__).resolve().parent.parent
-MGMT = "http://127.0.0.1:15672/api"
-AUTH = ("guest", "guest")
 
 
 def payload(n: int, run: str) -> dict[str, Any]:
@@ -45,14 +43,6 @@ def payload(n: int, run: str) -> dict[str, Any]:
         "body": "Nội dung chi tiết của thông báo. " * 20,
         "categories": ["health"],
     }
-
-
-def vhost() -> str:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    requests.put(f"{MGMT}/vhosts/{name}", auth=AUTH, timeout=10).raise_for_status()
-    requests.put(f"{MGMT}/permissions/{name}/guest", json={"configure": ".*", "write": ".*", "read": ".*"},
-                 auth=AUTH, timeout=10).raise_for_status()  # fmt: skip
-    return name
 
 
 def raw_loop(uri: str, bodies: list[bytes]) -> float:
@@ -131,7 +121,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "event_pipeline.json")
     args = parser.parse_args()
 
-    name = vhost()
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    create_vhost(name)
     uri = f"amqp://guest:guest@127.0.0.1:5672/{name}"
     with tempfile.TemporaryDirectory() as data:
         mongo = EmbeddedMongo(Path(data), free_port()).start()
@@ -147,7 +138,7 @@ def main() -> int:
             service.terminate()
             service.wait(30)
             mongo.stop()
-            requests.delete(f"{MGMT}/vhosts/{name}", auth=AUTH, timeout=10)
+            delete_vhost(name)
     result = {
         "benchmark": "event_pipeline",
         "events_per_run": args.events,

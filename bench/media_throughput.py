@@ -53,11 +53,10 @@ from presscenter.media.storage.keys import blob_key
 from presscenter.media.storage.url_signing import UrlSigner
 from presscenter.shared.sdk.publisher import connection_parameters
 from presscenter.shared.testing.embedded_mongo import EmbeddedMongo, free_port
+from presscenter.shared.testing.vhosts import create_vhost, delete_vhost
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-MGMT = "http://127.0.0.1:15672/api"
-AUTH = ("guest", "guest")
 MiB = 1024 * 1024
 OFFICER = {"kind": "user", "id": "bench-officer", "role": "unit_officer", "unit_code": "so-yte"}
 S3_ACCESS, S3_SECRET, S3_BUCKET = "bench-media", "bench-media-secret", "bench-media"
@@ -67,14 +66,6 @@ UPLOAD_GOAL = 0.9
 
 
 # --- broker, RPC and processes ------------------------------------------------------------------
-
-
-def vhost() -> str:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    requests.put(f"{MGMT}/vhosts/{name}", auth=AUTH, timeout=10).raise_for_status()
-    requests.put(f"{MGMT}/permissions/{name}/guest", json={"configure": ".*", "write": ".*", "read": ".*"},
-                 auth=AUTH, timeout=10).raise_for_status()  # fmt: skip
-    return name
 
 
 class RpcCaller:
@@ -360,7 +351,8 @@ def main() -> int:
     args = parser.parse_args()
     size = args.size_mb * MiB
 
-    name = vhost()
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    create_vhost(name)
     uri = f"amqp://guest:guest@127.0.0.1:5672/{name}"
     rows: list[dict[str, Any]] = []
     raw: dict[str, dict[str, list[float]]] = {}
@@ -386,7 +378,7 @@ def main() -> int:
                     bench_store("s3 (moto)", env, *s3_store(endpoint))
         finally:
             mongo.stop()
-            requests.delete(f"{MGMT}/vhosts/{name}", auth=AUTH, timeout=10)
+            delete_vhost(name)
     result = {
         "benchmark": "media_throughput",
         "size_mib": args.size_mb,

@@ -24,6 +24,7 @@ from presscenter.shared.events.departments import DirectoryUpdated
 from presscenter.shared.plumbing.mongo import connect
 from presscenter.shared.rpc import feedback as rpc
 from presscenter.shared.rpc.errors import Conflict, Forbidden, NotFound
+from presscenter.shared.testing.clock import FakeClock
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 JOURNALIST = Actor(kind="user", id="j-1", role="journalist")
@@ -38,14 +39,6 @@ def viewer(role: str, id_: str = "v-1", unit: str | None = None) -> rpc.Viewer:
     return rpc.Viewer(id=id_, role=role, unit_code=unit)  # type: ignore[arg-type]
 
 
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def db_name(mongo_uri: str, mongo_db_name: str) -> Iterator[str]:
     connect(FeedbackSettings(mongo_uri=mongo_uri, mongo_db=mongo_db_name))
@@ -56,12 +49,12 @@ def db_name(mongo_uri: str, mongo_db_name: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 27, 16, 0, tzinfo=HANOI))  # a Friday afternoon
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 27, 16, 0, tzinfo=HANOI))  # a Friday afternoon
 
 
 @pytest.fixture
-def app(db_name: str, mongo_uri: str, clock: Clock) -> FeedbackApp:
+def app(db_name: str, mongo_uri: str, clock: FakeClock) -> FeedbackApp:
     directory = UnitDirectory(MongoClient(mongo_uri)[db_name])
     return FeedbackApp(QuestionRepository(), directory, load_rulebook(FeedbackSettings()), clock)
 
@@ -98,7 +91,7 @@ def described(events: list[dict[str, Any]]) -> list[str]:
 
 
 def test_the_clock_warns_escalates_and_records_every_event_in_the_outbox(
-    app: FeedbackApp, clock: Clock, mongo_uri: str, db_name: str
+    app: FeedbackApp, clock: FakeClock, mongo_uri: str, db_name: str
 ) -> None:
     q = ask(app, priority="urgent")  # traffic urgent: 3 working hours, due Monday 10:00
     assert app.run_clock() == []
@@ -124,7 +117,7 @@ def test_the_clock_warns_escalates_and_records_every_event_in_the_outbox(
     assert stored.sla.stage == "very_overdue" and stored.history[-1].action == "unit_deadline_missed"
 
 
-def test_clarification_pauses_the_clock_in_storage(app: FeedbackApp, clock: Clock) -> None:
+def test_clarification_pauses_the_clock_in_storage(app: FeedbackApp, clock: FakeClock) -> None:
     q = ask(app, priority="urgent")
     clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=HANOI)
     app.request_clarification(rpc.RequestClarification(actor=officer("csgt-ca-hn"), question_id=q.id, request="Tuyến?"))
@@ -160,7 +153,7 @@ def test_an_alert_opens_one_question_whatever_the_redeliveries(app: FeedbackApp,
     assert [s.id for s in page.items] == [question.id]
 
 
-def test_queues_show_each_viewer_what_it_may_see_most_urgent_first(app: FeedbackApp, clock: Clock) -> None:
+def test_queues_show_each_viewer_what_it_may_see_most_urgent_first(app: FeedbackApp, clock: FakeClock) -> None:
     normal = ask(app)  # csgt-ca-hn, 12 h
     urgent = ask(app, priority="urgent")  # csgt-ca-hn, 3 h
     at_police = ask(app, category="security", place=None, title="Ma túy", body="Số vụ ma túy năm 2026")  # ca-hn
@@ -202,7 +195,7 @@ def test_a_stale_expected_revision_is_a_conflict_and_nothing_is_written(app: Fee
         app.start(rpc.QuestionAction(actor=EDITOR, question_id="q-nope"))
 
 
-def test_public_answers_and_scorecards(app: FeedbackApp, clock: Clock) -> None:
+def test_public_answers_and_scorecards(app: FeedbackApp, clock: FakeClock) -> None:
     shown = ask(app, title="Số liệu phạt nguội tháng 11")
     hidden = ask(app, title="Câu hỏi riêng")
     clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=HANOI)
@@ -234,7 +227,7 @@ def test_directory_updates_reach_routing_and_reroutes(app: FeedbackApp) -> None:
     assert moved.unit_code == "so-gtvt" and moved.legs[-1].via == "rerouted"
 
 
-def test_open311_over_the_app(app: FeedbackApp, clock: Clock) -> None:
+def test_open311_over_the_app(app: FeedbackApp, clock: FakeClock) -> None:
     created = app.georeport_create(
         rpc.GeoReportCreate(actor=JOURNALIST, service_code="health", description="Bệnh viện Bạch Mai quá tải?")
     )

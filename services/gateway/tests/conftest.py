@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from presscenter.gateway.app import create_app
 from presscenter.gateway.settings import GatewaySettings
-from presscenter.gateway.testing.vhosts import amqp_url, fresh_vhost
+from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 # Quick to fail and to recover; rate limits off unless a test sets them.
 TEST_SETTINGS: dict[str, Any] = {

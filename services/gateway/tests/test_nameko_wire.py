@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from presscenter.gateway.dependencies import RpcDep
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.gateway.rpc_errors import ServiceUnavailable
-from presscenter.gateway.testing.vhosts import amqp_url, fresh_vhost
 from presscenter.shared.rpc.health import HealthReport
 from presscenter.shared.testing.embedded_mongo import free_port
+from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 pytestmark = pytest.mark.anyio
 

@@ -23,8 +23,8 @@ from presscenter.gateway.settings import GatewaySettings
 from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, SignedIn, sign_in
 from presscenter.gateway.testing.live_gateway import live_gateway
 from presscenter.gateway.testing.releases_service import releases_service
-from presscenter.gateway.testing.vhosts import amqp_url, fresh_vhost
 from presscenter.shared.rpc.releases import Release, ReleasePage
+from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 RELEASES_CONFIG = Path(__file__).parents[2] / "releases" / "config.yaml"
 SECRET = "test-signing-key-0123456789-abcdefghij"

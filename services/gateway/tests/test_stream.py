@@ -31,13 +31,13 @@ from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, SignedIn, 
 from presscenter.gateway.testing.live_gateway import LiveGateway, live_gateway
 from presscenter.gateway.testing.releases_service import releases_service
 from presscenter.gateway.testing.sse_client import EventStreamReader, SseEvent
-from presscenter.gateway.testing.vhosts import amqp_url, fresh_vhost
 from presscenter.shared.events.envelope import make_event
 from presscenter.shared.events.releases import ReleasePublished, ReleasePublishFailed, ReleaseSnapshot
 from presscenter.shared.logging_setup import LOG_FORMAT, RedactingFormatter
 from presscenter.shared.redaction import RedactingFilter
 from presscenter.shared.rpc.releases import Release, Viewer
 from presscenter.shared.testing.tcp_proxy import TcpProxy
+from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 pytestmark = pytest.mark.anyio
 

@@ -20,17 +20,10 @@ from presscenter.shared.events.catalog import parse_event
 from presscenter.shared.events.common import Actor
 from presscenter.shared.plumbing.mongo import connect
 from presscenter.shared.rpc import releases as rpc
+from presscenter.shared.testing.clock import FakeClock
 
 EDITOR = Actor(kind="user", id="editor-1", role="editor", unit_code="ubnd-hn")
 CONTENT = rpc.Content(title="Lịch cắt điện", body="Khu vực phường Ba Đình cắt điện 8:00-12:00.")
-
-
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -43,12 +36,12 @@ def db_name(mongo_uri: str, mongo_db_name: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def app(db_name: str, mongo_uri: str, clock: Clock) -> ReleasesApp:
+def app(db_name: str, mongo_uri: str, clock: FakeClock) -> ReleasesApp:
     return ReleasesApp(ReleaseRepository(), UnitDirectory(MongoClient(mongo_uri)[db_name]), clock)
 
 
@@ -73,7 +66,7 @@ def timers() -> TimerCache:
 
 
 def test_scheduled_release_is_published_only_once_its_time_has_come(
-    app: ReleasesApp, clock: Clock, timers: TimerCache
+    app: ReleasesApp, clock: FakeClock, timers: TimerCache
 ) -> None:
     release = scheduled(app, clock.now + timedelta(minutes=5))
     clock.now += timedelta(minutes=4, seconds=59)
@@ -85,7 +78,12 @@ def test_scheduled_release_is_published_only_once_its_time_has_come(
 
 
 def test_a_failing_scheduled_publication_is_parked_visibly_with_an_alert(
-    app: ReleasesApp, clock: Clock, timers: TimerCache, monkeypatch: pytest.MonkeyPatch, mongo_uri: str, db_name: str
+    app: ReleasesApp,
+    clock: FakeClock,
+    timers: TimerCache,
+    monkeypatch: pytest.MonkeyPatch,
+    mongo_uri: str,
+    db_name: str,
 ) -> None:
     """Fault injected into the workflow step: the scheduler must not lose the release."""
     release = scheduled(app, clock.now + timedelta(minutes=1))
@@ -103,7 +101,7 @@ def test_a_failing_scheduled_publication_is_parked_visibly_with_an_alert(
 
 
 def test_the_clock_reads_schedules_once_until_something_is_due_or_changes(
-    app: ReleasesApp, clock: Clock, timers: TimerCache, monkeypatch: pytest.MonkeyPatch
+    app: ReleasesApp, clock: FakeClock, timers: TimerCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     release = scheduled(app, clock.now + timedelta(minutes=5))
     reads = []

@@ -1,4 +1,5 @@
-"""Fresh RabbitMQ vhosts through the management API, for tests that must not see each other's queues."""
+"""Fresh RabbitMQ vhosts through the management API, for tests and benchmarks that must not see
+each other's queues (urllib only: usable with or without eventlet)."""
 
 from __future__ import annotations
 
