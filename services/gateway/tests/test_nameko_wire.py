@@ -16,8 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from presscenter.gateway.dependencies import RpcDep
-from presscenter.gateway.rpc_client import RpcClient
-from presscenter.gateway.rpc_errors import ServiceUnavailable
+from presscenter.gateway.testing.releases_service import stop, wait_answering
 from presscenter.shared.rpc.health import HealthReport
 from presscenter.shared.testing.embedded_mongo import free_port
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
@@ -46,41 +45,13 @@ def start_wire_service(vhost: str, workdir: Path) -> subprocess.Popen[bytes]:
     return process
 
 
-async def wait_answering(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Return once the service answers its `health` RPC."""
-    rpc = RpcClient(url)
-    await rpc.start()
-    try:
-        await rpc.wait_connected(5)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                await rpc.call("wire", "health", timeout=2)
-                return
-            except ServiceUnavailable:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("the nameko service did not start") from None
-                await asyncio.sleep(0.1)
-    finally:
-        await rpc.stop()
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
 @pytest.fixture(scope="module")
 def vhost(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One vhost for the module, with the real nameko service running on it."""
     with fresh_vhost("gateway-wire") as name:
         process = start_wire_service(name, tmp_path_factory.mktemp("wire"))
         try:
-            asyncio.run(wait_answering(amqp_url(name), process))
+            asyncio.run(wait_answering(amqp_url(name), process, service="wire"))
             yield name
         finally:
             stop(process)
@@ -147,7 +118,7 @@ async def test_a_stopped_nameko_service_is_503_at_once(own_vhost: str, tmp_path:
     """nameko's durable `rpc-wire` queue outlives the process: the consumer count catches it."""
     process = start_wire_service(own_vhost, tmp_path)
     try:
-        await wait_answering(amqp_url(own_vhost), process)
+        await wait_answering(amqp_url(own_vhost), process, service="wire")
         _, http = await start_gateway(add_wire_routes, amqp_uri=amqp_url(own_vhost), rpc_consumer_check_interval=0.2)
         assert (await http.get("/t/wire/echo")).status_code == 200
     finally:

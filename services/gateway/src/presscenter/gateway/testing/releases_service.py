@@ -25,7 +25,10 @@ NAMEKO = Path(sys.executable).parent / "nameko"
 SERVICE_MODULE = "presscenter.releases.service"
 
 
-async def wait_answering(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+async def wait_answering(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 30.0, service: str = "releases"
+) -> None:
+    """Return once `service` answers its `health` RPC; fail if its process ends first."""
     rpc = RpcClient(url, consumer_check_interval=0)
     await rpc.start()
     try:
@@ -33,11 +36,11 @@ async def wait_answering(url: str, process: subprocess.Popen[bytes], timeout: fl
         deadline = time.monotonic() + timeout
         while True:
             try:
-                await rpc.call("releases", "health", timeout=2)
+                await rpc.call(service, "health", timeout=2)
                 return
             except ServiceUnavailable:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the releases service did not start") from None
+                    raise RuntimeError(f"the {service} service did not start") from None
                 await asyncio.sleep(0.1)
     finally:
         await rpc.stop()
