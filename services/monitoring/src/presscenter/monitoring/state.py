@@ -21,6 +21,7 @@ from typing import Any
 from presscenter.monitoring.analysis.claims import Claim
 from presscenter.monitoring.analysis.engine import EngineSettings, Item, MonitoringEngine, OfficialRelease
 from presscenter.monitoring.analysis.trends import TrendAlert
+from presscenter.monitoring.runtime import tune_gc
 from presscenter.monitoring.store import MonitoringStore, from_micros, micros
 
 _log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def restore(store: MonitoringStore, settings: EngineSettings, span: timedelta) -
         "analysis state restored: %d claims, %d items replayed in %.2fs",
         len(engine.claims), replayed, time.perf_counter() - started,
     )  # fmt: skip
+    tune_gc()
     return engine
 
 

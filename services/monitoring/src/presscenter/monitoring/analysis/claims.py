@@ -3,25 +3,29 @@
 Each claim has *references*: its own text, and the variants learned from items that matched it
 with high confidence (people paraphrase a rumour a few ways; once a way is recognised, its
 truncated and restyled copies are too). An item is scored against a reference window by window
-(a sentence, two adjacent sentences, or the title) on content tokens weighted by `TermStats`:
+(`references.score`: coverage, focus and order of content tokens weighted by their idf in the
+stream so far, `TermStats`).
 
-- coverage: how much of the reference the window has;
-- focus: how much of the window is the reference (a long article that mentions the same words
-  in passing scores low);
-- order: how many of the reference's adjacent word pairs the window keeps.
+With many claims, scoring every reference in every window is too slow: `ReferenceIndex` bounds
+all pairs at once, and only the pairs whose bound can still beat the best score found are scored
+exactly, best bound first; the answer is the same as scoring them all.
 
-Tokens match with `compatible` (no diacritics / social spellings on either side are fine).
 A match is then checked for refutation (`refutation.refutation_signals`): an item that reports
 the denial is not spreading the claim.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Literal
 
+import numpy as np
+
+from presscenter.monitoring.analysis.claim_bounds import Bounds, bounds
+from presscenter.monitoring.analysis.reference_index import ReferenceIndex
+from presscenter.monitoring.analysis.references import Reference, ReferenceKind, ScoreWeights, Window, windows
+from presscenter.monitoring.analysis.references import score as score_in_window
 from presscenter.monitoring.analysis.refutation import (
     DELTA_COVERAGE,
     RefutationCheck,
@@ -32,11 +36,15 @@ from presscenter.monitoring.analysis.refutation import (
 )
 from presscenter.monitoring.analysis.terms import TermStats
 from presscenter.monitoring.text.sentences import Sentence, sentences
-from presscenter.monitoring.text.tokenize import Token, compatible, tokenize
+from presscenter.monitoring.text.tokenize import Token, tokenize
+
+__all__ = ["Claim", "ClaimHit", "ClaimMatcher", "ClaimSettings", "Reference", "Window", "windows"]
 
 Stance = Literal["spread", "refute"]
+# how many documents the totals the candidate filter compares with may lag behind
 WEIGHT_REFRESH_DOCS = 200
-ReferenceKind = Literal["claim", "variant", "statement"]
+# bounds and exact scores are summed in different orders
+TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -65,41 +73,6 @@ class ClaimSettings:
 
 
 @dataclass(frozen=True)
-class Reference:
-    claim_id: str
-    kind: ReferenceKind
-    text: str
-    tokens: tuple[Token, ...]
-    keys: frozenset[str]
-    bigrams: frozenset[tuple[str, str]]
-    trust: float = 1.0
-
-    @classmethod
-    def of(
-        cls, claim_id: str, kind: ReferenceKind, tokens: Sequence[Token], text: str, trust: float = 1.0
-    ) -> Reference:
-        content = tuple(t for t in tokens if t.is_content)
-        pairs = frozenset((a.key, b.key) for a, b in pairwise(content))
-        return cls(claim_id, kind, text, content, frozenset(t.key for t in content), pairs, trust)
-
-
-@dataclass(frozen=True)
-class Window:
-    """A stretch of an item (one or two sentences, or the title) scored on its own."""
-
-    tokens: tuple[Token, ...]
-    sentences: tuple[Sentence, ...]
-    content: tuple[Token, ...]
-    keys: frozenset[str]
-
-    @classmethod
-    def of(cls, sentences_: tuple[Sentence, ...]) -> Window:
-        tokens = tuple(t for s in sentences_ for t in s.tokens)
-        content = tuple(t for t in tokens if t.is_content)
-        return cls(tokens, sentences_, content, frozenset(t.key for t in content))
-
-
-@dataclass(frozen=True)
 class ClaimHit:
     claim_id: str
     score: float
@@ -107,18 +80,6 @@ class ClaimHit:
     via: ReferenceKind | Literal["story"]
     window: Window | None = None
     signals: tuple[str, ...] = ()
-
-
-def windows(parts: Iterable[Sequence[Sentence]]) -> list[Window]:
-    """Every sentence, and every two adjacent sentences, of each part (title, body)."""
-    out: list[Window] = []
-    for part in parts:
-        part = [s for s in part if len(s)]
-        for i, sentence in enumerate(part):
-            out.append(Window.of((sentence,)))
-            if i + 1 < len(part):
-                out.append(Window.of((sentence, part[i + 1])))
-    return out
 
 
 @dataclass
@@ -132,12 +93,11 @@ class _ClaimEntry:
 class ClaimMatcher:
     def __init__(self, terms: TermStats, settings: ClaimSettings | None = None):
         self.terms = terms
-        self.settings = settings or ClaimSettings()
+        self.settings = s = settings or ClaimSettings()
+        self.score_weights = ScoreWeights(s.coverage_weight, s.focus_weight, s.order_weight)
         self._claims: dict[str, _ClaimEntry] = {}
-        self._index: dict[str, set[int]] = {}
-        self._refs: dict[int, Reference] = {}
-        self._weights: dict[int, tuple[Reference, int, float]] = {}
-        self._next = 0
+        self._index = ReferenceIndex(terms, WEIGHT_REFRESH_DOCS)
+        self._deltas: dict[int, tuple[Token, ...]] = {}  # id(statement) -> its words the claim lacks
 
     # --- the registry -----------------------------------------------------------------------
 
@@ -173,13 +133,9 @@ class ClaimMatcher:
         entry = self._claims.pop(claim_id, None)
         if entry is None:
             return
-        for number in [n for n, ref in self._refs.items() if ref.claim_id == claim_id]:
-            ref = self._refs.pop(number)
-            self._weights.pop(id(ref), None)
-            for key in ref.keys:
-                bucket = self._index.get(key)
-                if bucket is not None:
-                    bucket.discard(number)
+        for ref in (*entry.references, *entry.statements):
+            self._index.remove(ref)
+            self._deltas.pop(id(ref), None)
 
     def add_statement(self, claim_id: str, text: str) -> None:
         """An official text that refutes the claim: items close to it report the refutation."""
@@ -192,6 +148,7 @@ class ClaimMatcher:
             if usable_statement(ref, entry.references[0]) and ref.keys not in known:
                 known.add(ref.keys)
                 entry.statements.append(ref)
+                self._deltas[id(ref)] = statement_delta(ref, entry.references[0])
                 self._add_reference(entry, ref, listed=False)
 
     def learn(self, hit: ClaimHit) -> bool:
@@ -207,127 +164,75 @@ class ClaimMatcher:
             return False
         variants = [r for r in entry.references if r.kind == "variant"]
         if len(variants) >= self.settings.max_variants:
-            self._drop_reference(entry, variants[0])
+            entry.references.remove(variants[0])
+            self._index.remove(variants[0])
         self._add_reference(entry, ref)
         return True
 
     def _add_reference(self, entry: _ClaimEntry, ref: Reference, listed: bool = True) -> None:
-        number = self._next
-        self._next += 1
-        self._refs[number] = ref
         if listed:
             entry.references.append(ref)
-        for key in ref.keys:
-            self._index.setdefault(key, set()).add(number)
-
-    def _drop_reference(self, entry: _ClaimEntry, ref: Reference) -> None:
-        entry.references.remove(ref)
-        self._weights.pop(id(ref), None)
-        for number in [n for n, r in self._refs.items() if r is ref]:
-            del self._refs[number]
-            for key in ref.keys:
-                self._index.get(key, set()).discard(number)
+        self._index.add(ref)
 
     # --- scoring ------------------------------------------------------------------------------
-
-    def _candidates(self, keys: set[str], idf: dict[str, float]) -> dict[int, float]:
-        """References sharing enough weighted words with the item to possibly reach the threshold."""
-        shared: dict[int, float] = {}
-        for key in keys:
-            for number in self._index.get(key, ()):
-                shared[number] = shared.get(number, 0.0) + idf[key]
-        floor = self._coverage_floor()
-        out = {}
-        for number, weight in shared.items():
-            ref = self._refs[number]
-            if weight >= floor * self._ref_weight(ref, idf):
-                out[number] = weight
-        return out
 
     def weight(self, key: str) -> float:
         """How informative a word is (its idf in the stream so far)."""
         return self.terms.idf(key)
 
-    def _delta(self, ref: Reference) -> tuple[Token, ...]:
-        """For an official statement, its words that the claim does not have; () otherwise."""
-        if ref.kind != "statement":
-            return ()
-        entry = self._claims.get(ref.claim_id)
-        return statement_delta(ref, entry.references[0]) if entry else ()
+    def _weigher(self) -> Callable[[str], float]:
+        """`weight`, remembered for the item at hand (the counts do not move while it is matched)."""
+        known: dict[str, float] = {}
+        idf = self.terms.idf
+
+        def weight(key: str) -> float:
+            value = known.get(key)
+            if value is None:
+                value = known[key] = idf(key)
+            return value
+
+        return weight
 
     def _coverage_floor(self) -> float:
         """Least coverage a reference can have in a window and still reach the threshold."""
         s = self.settings
         return max(0.0, (s.match_threshold - s.focus_weight) / max(s.coverage_weight + s.order_weight, 1e-9))
 
-    def _ref_weight(self, ref: Reference, idf: dict[str, float]) -> float:
-        """Total idf of a reference's words, cached while the stream's counts move little."""
-        cached = self._weights.get(id(ref))
-        if cached is not None and cached[0] is ref and self.terms.docs - cached[1] < WEIGHT_REFRESH_DOCS:
-            return cached[2]
-        total = sum(idf.get(t.key) or self.terms.idf(t.key) for t in ref.tokens)
-        self._weights[id(ref)] = (ref, self.terms.docs, total)
-        return total
+    def score(self, ref: Reference, window: Window, weight: Callable[[str], float] | None = None) -> float:
+        return score_in_window(ref, window, weight or self.weight, self.score_weights)
 
-    def score(self, ref: Reference, window: Window, idf: dict[str, float] | None = None) -> float:
-        content = window.content
-        if not content or not ref.tokens:
-            return 0.0
-        weights = idf if idf is not None else {}
+    def _value(self, ref: Reference, window: Window, weight: Callable[[str], float]) -> float | None:
+        """`trust x score`, or None for an official statement the window lacks the denial words of."""
+        delta = self._deltas.get(id(ref))
+        if delta and covers(window, delta, weight) < DELTA_COVERAGE:
+            return None
+        return self.score(ref, window, weight) * ref.trust
 
-        def weight(key: str) -> float:
-            value = weights.get(key)
-            if value is None:
-                value = weights[key] = self.terms.idf(key)
-            return value
-
-        by_key: dict[str, list[Token]] = {}
-        for token in window.tokens:  # every word: a claim typed without diacritics may keep a function word
-            by_key.setdefault(token.key, []).append(token)
-        ref_by_key: dict[str, list[Token]] = {}
-        for token in ref.tokens:
-            ref_by_key.setdefault(token.key, []).append(token)
-        total = got = 0.0
-        for token in ref.tokens:
-            w = weight(token.key)
-            total += w
-            if any(compatible(token, other) for other in by_key.get(token.key, ())):
-                got += w
-        coverage = got / total
-        total = got = 0.0
-        for token in content:
-            w = weight(token.key)
-            total += w
-            if any(compatible(token, other) for other in ref_by_key.get(token.key, ())):
-                got += w
-        focus = got / total
-        pairs = {(a.key, b.key) for a, b in pairwise(content)}
-        order = len(ref.bigrams & pairs) / len(ref.bigrams) if ref.bigrams else coverage
-        s = self.settings
-        return s.coverage_weight * coverage + s.focus_weight * focus + s.order_weight * order
-
-    def best(self, parts: Sequence[Sequence[Sentence]]) -> list[tuple[str, float, Reference, Window]]:
-        """For each candidate claim, its best (score, reference, window) over the item's windows."""
-        item_windows = windows(parts)
-        keys = {k for w in item_windows for k in w.keys}
-        idf = {k: self.terms.idf(k) for k in keys}
-        floor = self._coverage_floor()
-        found: dict[str, tuple[str, float, Reference, Window]] = {}
-        for number in self._candidates(keys, idf):
-            ref = self._refs[number]
-            ref_weight = self._ref_weight(ref, idf)
-            delta = self._delta(ref)
-            for window in item_windows:
-                shared = ref.keys & window.keys
-                if sum(idf[k] for k in shared) < floor * ref_weight:
-                    continue
-                if delta and covers(window, delta, self.weight) < DELTA_COVERAGE:
-                    continue  # a statement counts only with the words that make it a denial
-                value = self.score(ref, window, idf) * ref.trust
-                current = found.get(ref.claim_id)
-                if current is None or value > current[1]:
-                    found[ref.claim_id] = (ref.claim_id, value, ref, window)
-        return sorted(found.values(), key=lambda f: -f[1])
+    def _search(
+        self, bounds: Bounds, at_least: float, weight: Callable[[str], float]
+    ) -> tuple[float, Reference, Window] | None:
+        """The best (trust x score, reference, window) among pairs whose bound reaches `at_least`,
+        scoring pairs exactly, best bound first, until no bound can beat the best score found."""
+        upper = bounds.upper.ravel()
+        pairs = np.flatnonzero(upper >= at_least - TOLERANCE)
+        if len(pairs) == 0:
+            return None
+        pairs = pairs[np.argsort(-upper[pairs], kind="stable")]
+        columns = len(bounds.slots)
+        built: dict[int, Window] = {}
+        best: tuple[float, Reference, Window] | None = None
+        for pair, bound in zip(pairs.tolist(), upper[pairs].tolist(), strict=True):
+            if best is not None and bound <= best[0] + TOLERANCE:
+                break
+            row, column = divmod(pair, columns)
+            ref = self._index.refs[int(bounds.slots[column])]
+            window = built.get(row)
+            if window is None:
+                window = built[row] = Window.of(bounds.spans[row])
+            value = self._value(ref, window, weight)  # type: ignore[arg-type]
+            if value is not None and (best is None or value > best[0]):
+                best = (value, ref, window)  # type: ignore[assignment]
+        return best
 
     def match(self, parts: Sequence[Sequence[Sentence]], item_tokens: Sequence[Token]) -> ClaimHit | None:
         """The claim the item relates to best, with its stance, or None.
@@ -336,14 +241,17 @@ class ClaimMatcher:
         signals; between `refute_threshold` and it, only an item that reports the refutation
         is tied to the claim (for the spread series), never one that spreads it.
         """
-        ranked = self.best(parts)
-        if not ranked or ranked[0][1] < self.settings.refute_threshold:
+        self._index.refresh()
+        weight = self._weigher()
+        found_bounds = bounds(self._index, parts, weight, self.score_weights, self._coverage_floor())
+        found = None if found_bounds is None else self._search(found_bounds, self.settings.refute_threshold, weight)
+        if found is None or found[0] < self.settings.refute_threshold:
             return None
-        claim_id, value, ref, window = ranked[0]
-        found = self._hit(claim_id, value, ref, window, item_tokens)
-        if found.stance == "spread" and value < self.settings.match_threshold:
+        value, ref, window = found
+        hit = self._hit(ref.claim_id, value, ref, window, item_tokens)
+        if hit.stance == "spread" and value < self.settings.match_threshold:
             return None
-        return found
+        return hit
 
     def check(
         self, claim_id: str, parts: Sequence[Sequence[Sentence]], item_tokens: Sequence[Token]
@@ -352,24 +260,21 @@ class ClaimMatcher:
         entry = self._claims.get(claim_id)
         if entry is None:
             return None
-        best: tuple[float, Reference, Window] | None = None
-        for window in windows(parts):
-            for ref in (*entry.references, *entry.statements):
-                delta = self._delta(ref)
-                if delta and covers(window, delta, self.weight) < DELTA_COVERAGE:
-                    continue
-                value = self.score(ref, window) * ref.trust
-                if best is None or value > best[0]:
-                    best = (value, ref, window)
-        if best is None:
+        weight = self._weigher()
+        slots = [self._index.slot(ref) for ref in (*entry.references, *entry.statements)]
+        only = [slot for slot in slots if slot is not None]
+        found_bounds = bounds(self._index, parts, weight, self.score_weights, None, only)
+        found = None if found_bounds is None else self._search(found_bounds, 0.0, weight)
+        if found is None:
             return None
-        return self._hit(claim_id, best[0], best[1], best[2], item_tokens)
+        return self._hit(claim_id, *found, item_tokens)
 
     def _hit(
         self, claim_id: str, value: float, ref: Reference, window: Window, item_tokens: Sequence[Token]
     ) -> ClaimHit:
         entry = self._claims[claim_id]
-        check = RefutationCheck(entry.tokens, entry.statements, self, entry.references[0])
+        deltas = [self._deltas[id(r)] for r in entry.statements]
+        check = RefutationCheck(entry.tokens, entry.statements, self, entry.references[0], deltas)
         signals = refutation_signals(item_tokens, window, check)
         if ref.kind == "statement" and "statement" not in signals:
             signals = (*signals, "statement")

@@ -145,10 +145,10 @@ class MonitoringEngine:
         elif hit.stance == "spread":
             self.claims.learn(hit)
             self._link(assignment.story_id, hit)
-        self.reaccenter.learn(fp.tokens)
+        self.reaccenter.count(c.accents for c in fp.chunks)
         terms = item_terms(headline(fp), self.reaccenter.labels)
         trends = self.trends.observe(item.item_id, at, item.source, assignment.story_id, terms)
-        self.terms.add(t.key for t in fp.tokens if t.is_content)
+        self.terms.add(fp.content_keys)
         alert = self._alert_decision(item, hit)
         return Observation(
             item.item_id, assignment.story_id, assignment.is_new, assignment.similarity, hit, tuple(trends), alert
@@ -197,10 +197,10 @@ class MonitoringEngine:
             best = self.claims.check(claim_id, parts, fp.tokens)
             if best is not None and best.stance == "spread":
                 self.claims.learn(ClaimHit(claim_id, score, "spread", "claim", best.window))
-        self.reaccenter.learn(fp.tokens)
+        self.reaccenter.count(c.accents for c in fp.chunks)
         terms = item_terms(headline(fp), self.reaccenter.labels)
         self.trends.restore(item.item_id, item.published_at, item.source, story_id, terms)
-        self.terms.add(t.key for t in fp.tokens if t.is_content)
+        self.terms.add(fp.content_keys)
 
     def restore_alert(self, claim_id: str, at: datetime) -> None:
         last = self._last_alert.get(claim_id)

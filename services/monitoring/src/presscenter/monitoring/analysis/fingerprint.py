@@ -21,28 +21,38 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from presscenter.monitoring.text.sentences import Sentence, sentences
-from presscenter.monitoring.text.shingles import ngrams, stable_hash
-from presscenter.monitoring.text.tokenize import Token, tokenize
+from presscenter.monitoring.text.chunks import Chunk, chunks
+from presscenter.monitoring.text.sentences import Sentence
+from presscenter.monitoring.text.tokenize import Token
 
-SHINGLE_SIZE = 3
 MIN_RUN = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Fingerprint:
     title: tuple[Sentence, ...]
     body: tuple[Sentence, ...]
     shingles: frozenset[int]
     tokens: tuple[Token, ...]
+    chunks: tuple[Chunk, ...] = ()  # of the body, see `text.chunks`
 
     @property
     def body_hashes(self) -> tuple[int, ...]:
         return tuple(s.hash for s in self.body)
 
     @property
+    def content_keys(self) -> frozenset[str]:
+        """The keys of the body's content tokens."""
+        return frozenset().union(*(c.content_keys for c in self.chunks))
+
+    @property
     def size(self) -> int:
         return sum(len(s) for s in self.body)
+
+    def without_tokens(self) -> Fingerprint:
+        """What a story keeps of an item to compare others with: its sentences (shared by every
+        item with the same text, see `text.chunks`), not its own tokens and shingles."""
+        return Fingerprint(self.title, self.body, frozenset(), ())
 
 
 def sentence_hash(sentence: Sentence) -> int:
@@ -51,11 +61,12 @@ def sentence_hash(sentence: Sentence) -> int:
 
 def fingerprint(title: str, text: str) -> Fingerprint:
     body_text = text if text.strip() else title
-    tokens = tokenize(body_text)
-    body = tuple(sentences(body_text, tokens))
-    heading = tuple(sentences(title)) if title.strip() and text.strip() else ()
-    grams = {g for s in body for g in ngrams(s.keys, SHINGLE_SIZE)}
-    return Fingerprint(heading, body, frozenset(stable_hash(g) for g in grams), tuple(tokens))
+    body_chunks = chunks(body_text)
+    tokens = tuple(t for c in body_chunks for t in c.tokens)
+    body = tuple(s for c in body_chunks for s in c.sentences)
+    heading = tuple(s for c in chunks(title) for s in c.sentences) if title.strip() and text.strip() else ()
+    shingles = frozenset().union(*(c.shingles for c in body_chunks))
+    return Fingerprint(heading, body, shingles, tokens, tuple(body_chunks))
 
 
 def longest_common_run(a: Sequence[str], b: Sequence[str]) -> tuple[int, int, int]:
@@ -75,6 +86,12 @@ def longest_common_run(a: Sequence[str], b: Sequence[str]) -> tuple[int, int, in
     return best
 
 
+# sentence_overlap of sentences that needed a longest common run, by (hash, truncated) of both:
+# near-identical sentences come back with every copy of a story
+_overlaps: dict[tuple[int, bool, int, bool], tuple[tuple[str, ...], tuple[str, ...], int]] = {}
+MAX_REMEMBERED_OVERLAPS = 200_000
+
+
 def sentence_overlap(a: Sentence, b: Sentence) -> int:
     """Tokens `a` and `b` share if they are the same sentence up to extras at the ends, else 0."""
     ka, kb = a.keys, b.keys
@@ -84,6 +101,19 @@ def sentence_overlap(a: Sentence, b: Sentence) -> int:
     shared = len(a.keyset & b.keyset)
     if shared * 2 < shorter or (shared < MIN_RUN and shared < shorter):
         return 0
+    key = (a.hash, a.truncated, b.hash, b.truncated)
+    known = _overlaps.get(key)
+    if known is not None and known[0] == ka and known[1] == kb:
+        return known[2]
+    found = _run_overlap(a, b, shorter)
+    if len(_overlaps) >= MAX_REMEMBERED_OVERLAPS:
+        _overlaps.clear()
+    _overlaps[key] = (ka, kb, found)
+    return found
+
+
+def _run_overlap(a: Sentence, b: Sentence, shorter: int) -> int:
+    ka, kb = a.keys, b.keys
     i, j, run = longest_common_run(ka, kb)
     if run * 2 < shorter or (run < MIN_RUN and run < shorter):
         return 0
@@ -95,6 +125,11 @@ def sentence_overlap(a: Sentence, b: Sentence) -> int:
     return run
 
 
+def uncommon(x: Sequence[Sentence], is_common: Callable[[Sentence], bool]) -> list[Sentence]:
+    """The sentences of `x` that are not common, or all of them if all are."""
+    return [s for s in x if not is_common(s)] or list(x)
+
+
 def coverage(
     x: Sequence[Sentence], u: Sequence[Sentence], is_common: Callable[[Sentence], bool] = lambda _s: False
 ) -> float:
@@ -102,21 +137,30 @@ def coverage(
 
     Common sentences are left out of both sides, unless that would leave a side empty.
     """
-    xs = [s for s in x if not is_common(s)] or list(x)
-    us = [s for s in u if not is_common(s)] or list(u)
-    total = min(sum(len(s) for s in xs), sum(len(s) for s in us))
+    return _coverage(uncommon(x, is_common), uncommon(u, is_common))
+
+
+def _coverage(xs: Sequence[Sentence], us: Sequence[Sentence]) -> float:
+    total = min(sum(len(s.keys) for s in xs), sum(len(s.keys) for s in us))
     if total == 0:
         return 0.0
+    return min(1.0, greedy_matched([[sentence_overlap(a, b) for a in xs] for b in us], len(xs)) / total)
+
+
+def greedy_matched(columns: Sequence[Sequence[int]], rows: int) -> int:
+    """Tokens matched when each sentence of one side, in turn, takes the unused sentence of the
+    other side it overlaps most (the first of equals); `columns[j][i]` is the overlap of sentence
+    i of the first side with sentence j of the other."""
     matched, used = 0, set()
-    for sentence in xs:
+    for i in range(rows):
         best, best_j = 0, -1
-        for j, other in enumerate(us):
-            if j not in used and (overlap := sentence_overlap(sentence, other)) > best:
-                best, best_j = overlap, j
+        for j, column in enumerate(columns):
+            if column[i] > best and j not in used:
+                best, best_j = column[i], j
         if best_j >= 0:
             used.add(best_j)
             matched += best
-    return min(1.0, matched / total)
+    return matched
 
 
 def similarity(a: Fingerprint, b: Fingerprint, is_common: Callable[[Sentence], bool]) -> float:

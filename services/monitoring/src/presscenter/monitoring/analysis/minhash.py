@@ -10,7 +10,7 @@ candidates, with probability `1 - (1 - J**rows)**bands` for Jaccard J.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ import numpy.typing as npt
 Signature = npt.NDArray[np.uint32]
 K = TypeVar("K", bound=Hashable)
 EMPTY_SLOT = np.uint32(0xFFFFFFFF)
+_NONE = object()
 
 
 class MinHasher:
@@ -52,8 +53,9 @@ class LshIndex(Generic[K]):
             raise ValueError("bands must divide num_perm")
         self.bands = bands
         self.rows = num_perm // bands
-        self._tables: list[dict[bytes, set[K]]] = [{} for _ in range(bands)]
-        self._keys: dict[K, list[bytes]] = {}
+        # a bucket is its lone key, or a set of keys once it has several (most hold one)
+        self._tables: list[dict[int | bytes, Any]] = [{} for _ in range(bands)]
+        self._keys: dict[K, tuple[int | bytes, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -61,8 +63,12 @@ class LshIndex(Generic[K]):
     def __contains__(self, key: object) -> bool:
         return key in self._keys
 
-    def _band_keys(self, signature: Signature) -> list[bytes]:
+    def _band_keys(self, signature: Signature) -> list[int | bytes]:
+        """One key per band: the band's rows as one integer when they fit in 64 bits, else as bytes."""
         r = self.rows
+        if r <= 2:
+            packed = np.ascontiguousarray(signature, dtype=np.uint32).view(np.uint32 if r == 1 else np.uint64)
+            return packed.tolist()  # type: ignore[no-any-return]
         return [signature[i * r : (i + 1) * r].tobytes() for i in range(self.bands)]
 
     def insert(self, key: K, signature: Signature) -> None:
@@ -70,25 +76,35 @@ class LshIndex(Generic[K]):
             self.remove(key)
         bands = self._band_keys(signature)
         for table, band in zip(self._tables, bands, strict=True):
-            table.setdefault(band, set()).add(key)
-        self._keys[key] = bands
+            bucket = table.get(band, _NONE)
+            if bucket is _NONE:
+                table[band] = key
+            elif type(bucket) is set:
+                bucket.add(key)
+            elif bucket != key:
+                table[band] = {bucket, key}
+        self._keys[key] = tuple(bands)
 
     def remove(self, key: K) -> None:
         bands = self._keys.pop(key, None)
         if bands is None:
             return
         for table, band in zip(self._tables, bands, strict=True):
-            bucket = table.get(band)
-            if bucket is not None:
+            bucket = table.get(band, _NONE)
+            if type(bucket) is set:
                 bucket.discard(key)
-                if not bucket:
-                    del table[band]
+                if len(bucket) == 1:
+                    table[band] = next(iter(bucket))
+            elif bucket is not _NONE and bucket == key:
+                del table[band]
 
     def query(self, signature: Signature) -> set[K]:
         """Keys that share at least one band with `signature`."""
         found: set[K] = set()
         for table, band in zip(self._tables, self._band_keys(signature), strict=True):
-            bucket = table.get(band)
-            if bucket:
+            bucket = table.get(band, _NONE)
+            if type(bucket) is set:
                 found |= bucket
+            elif bucket is not _NONE:
+                found.add(bucket)
         return found

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
+from presscenter.monitoring.analysis.references import has_compatible
 from presscenter.monitoring.text.cues import NEGATORS, REFUTATION_PHRASES
-from presscenter.monitoring.text.matching import find_tokens
 from presscenter.monitoring.text.tokenize import Token, compatible, tokenize
 
 if TYPE_CHECKING:
-    from presscenter.monitoring.analysis.claims import Reference, Window
+    from presscenter.monitoring.analysis.references import Reference, Window
 
 NEGATION_REACH = 2
 STATEMENT_MIN_SCORE = 0.6
@@ -40,6 +40,8 @@ class RefutationCheck:
     statements: Sequence[Reference]
     scorer: Scorer
     claim_reference: Reference | None = None
+    # `statement_delta` of each statement, if the caller keeps them
+    deltas: Sequence[tuple[Token, ...]] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -70,27 +72,49 @@ def cues_in(tokens: Sequence[Token]) -> list[str]:
     return [phrase for phrase in REFUTATION_PHRASES if phrase in found]
 
 
+@lru_cache(maxsize=1)
+def _negator_firsts() -> frozenset[str]:
+    return frozenset(n[0].key for n in _negator_tokens())
+
+
 def _negated_positions(tokens: Sequence[Token]) -> set[int]:
     """Indexes of the words negators negate: the first content word within NEGATION_REACH tokens
     after a negator, in the same segment ("không có ổ dịch" negates "ổ", "không được dùng" "dùng")."""
     negated: set[int] = set()
-    for negator in _negator_tokens():
-        for _first, end in find_tokens(negator, list(tokens)):
+    negators, firsts = _negator_tokens(), _negator_firsts()
+    for start, token in enumerate(tokens):
+        if token.key not in firsts:
+            continue
+        for negator in negators:
+            end = start + len(negator)
+            if end > len(tokens) or not all(map(compatible, negator, tokens[start:end])):
+                continue
             segment = tokens[end - 1].segment
             for i in range(end, min(end + NEGATION_REACH + 1, len(tokens))):
                 if tokens[i].segment != segment:
                     break
-                if tokens[i].is_content and not any(compatible(tokens[i], n[0]) for n in _negator_tokens()):
+                if tokens[i].is_content and not any(compatible(tokens[i], n[0]) for n in negators):
                     negated.add(i)
                     break
     return negated
 
 
+@lru_cache(maxsize=4096)
+def _claim_words(claim_tokens: tuple[Token, ...]) -> tuple[tuple[Token, ...], tuple[Token, ...]]:
+    """The claim's content words it does not negate, and the words it negates."""
+    in_claim = _negated_positions(claim_tokens)
+    plain = tuple(t for i, t in enumerate(claim_tokens) if t.is_content and i not in in_claim)
+    return plain, tuple(t for i, t in enumerate(claim_tokens) if i in in_claim)
+
+
+@lru_cache(maxsize=4096)
+def _claim_cues(claim_tokens: tuple[Token, ...]) -> frozenset[str]:
+    return frozenset(cues_in(claim_tokens))
+
+
 def negated_claim_words(window_tokens: Sequence[Token], claim_tokens: Sequence[Token]) -> list[str]:
     """Content words of the claim that the window negates and the claim does not."""
-    in_claim = _negated_positions(claim_tokens)
-    claim_plain = [t for i, t in enumerate(claim_tokens) if t.is_content and i not in in_claim]
-    claim_negated = [t for i, t in enumerate(claim_tokens) if i in in_claim]
+    claim_plain, claim_negated = _claim_words(tuple(claim_tokens))
     found: list[str] = []
     for i in sorted(_negated_positions(window_tokens)):
         token = window_tokens[i]
@@ -124,16 +148,17 @@ def covers(window: Window, words: Sequence[Token], weight: Callable[[str], float
     total = sum(weight(w.key) for w in words)
     if not total:
         return 0.0
-    return sum(weight(w.key) for w in words if any(compatible(w, t) for t in window.tokens)) / total
+    return sum(weight(w.key) for w in words if has_compatible(w, window.forms)) / total
 
 
 def refutation_signals(item_tokens: Sequence[Token], window: Window, check: RefutationCheck) -> tuple[str, ...]:
-    claim_cues = set(cues_in(check.claim_tokens))
+    claim_cues = _claim_cues(tuple(check.claim_tokens))
     signals = [f"cue:{phrase}" for phrase in cues_in(item_tokens) if phrase not in claim_cues]
     signals += [f"negated:{word}" for word in negated_claim_words(window.tokens, check.claim_tokens)]
     if check.claim_reference is not None:
-        for ref in check.statements:
-            delta = statement_delta(ref, check.claim_reference)
+        reference = check.claim_reference
+        deltas = check.deltas if check.deltas is not None else [statement_delta(r, reference) for r in check.statements]
+        for ref, delta in zip(check.statements, deltas, strict=True):
             if (
                 covers(window, delta, check.scorer.weight) >= DELTA_COVERAGE
                 and check.scorer.score(ref, window) >= STATEMENT_MIN_SCORE

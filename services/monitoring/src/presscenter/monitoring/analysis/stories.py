@@ -4,9 +4,15 @@ For each new item:
 1. its word 3-grams that are still *rare* (seen in fewer than `common_after` stories) are
    MinHashed; the LSH index returns earlier items that share a band, and the stories they
    belong to are the candidates (with the stories that share one of its rare sentences exactly);
-2. the item is compared (`fingerprint.similarity`) with a few kept variants of each candidate
-   story; sentences seen in `common_after` stories or more count as boilerplate;
-3. at `threshold` or above it joins the best story, otherwise it starts one.
+2. the item is compared (`fingerprint.similarity`, worked out by `story_match.ItemComparison`,
+   which skips a story none of whose sentences overlaps the item's and a variant that cannot
+   reach the threshold) with a few kept variants of each candidate story; sentences seen in
+   `common_after` stories or more count as boilerplate;
+3. at `threshold` or above it joins the best story, otherwise it starts one (the similarity
+   reported is the best one found at the threshold or above, else 0).
+
+The MinHash of an item is computed once for looking up and indexing it; stories keep their
+items' sentences (shared with every item of the same text, `text.chunks`), not their tokens.
 
 Memory is bounded: items older than `horizon` (event time) leave the index, and with them the
 stories nobody added to since; the rarity counters are LRU-bounded. `restore` replays a stored
@@ -16,11 +22,13 @@ item into the index without deciding anything, so a restarted service continues 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from presscenter.monitoring.analysis.fingerprint import Fingerprint, similarity
-from presscenter.monitoring.analysis.minhash import LshIndex, MinHasher
+from presscenter.monitoring.analysis.fingerprint import Fingerprint, uncommon
+from presscenter.monitoring.analysis.minhash import LshIndex, MinHasher, Signature
+from presscenter.monitoring.analysis.story_match import ItemComparison
 from presscenter.monitoring.text.sentences import Sentence
 
 
@@ -44,29 +52,46 @@ class Assignment:
 
 
 class StoryCounter:
-    """For each feature (a sentence or shingle hash), the stories it was seen in, up to `cap`; LRU-bounded."""
+    """For each feature (a sentence or shingle hash), the stories it was seen in, up to `cap`; LRU-bounded.
+
+    The stories are kept as a tuple (there are at most `cap`), which the garbage collector skips."""
 
     def __init__(self, cap: int, max_entries: int):
         self.cap = cap
         self.max_entries = max_entries
-        self._seen: OrderedDict[int, set[str]] = OrderedDict()
+        self._seen: OrderedDict[int, tuple[str, ...]] = OrderedDict()
 
-    def stories(self, feature: int) -> set[str]:
-        return self._seen.get(feature, set())
+    def stories(self, feature: int) -> tuple[str, ...]:
+        return self._seen.get(feature, ())
 
     def count(self, feature: int) -> int:
         return len(self._seen.get(feature, ()))
 
+    def common(self, limit: int) -> Callable[[Sentence], bool]:
+        """Whether a sentence was seen in `limit` stories or more."""
+        get = self._seen.get
+        return lambda sentence: len(get(sentence.hash, ())) >= limit
+
+    def below(self, features: Iterable[int], limit: int) -> list[int]:
+        """The features seen in fewer than `limit` stories."""
+        seen = self._seen
+        return [f for f in features if len(seen.get(f, ())) < limit]
+
     def add(self, feature: int, story_id: str) -> None:
-        stories = self._seen.get(feature)
-        if stories is None:
-            stories = self._seen[feature] = set()
-            if len(self._seen) > self.max_entries:
-                self._seen.popitem(last=False)
-        else:
-            self._seen.move_to_end(feature)
-        if len(stories) < self.cap:
-            stories.add(story_id)
+        self.add_all((feature,), story_id)
+
+    def add_all(self, features: Iterable[int], story_id: str) -> None:
+        seen, cap = self._seen, self.cap
+        for feature in features:
+            stories = seen.get(feature)
+            if stories is None:
+                seen[feature] = (story_id,) if cap > 0 else ()
+                if len(seen) > self.max_entries:
+                    seen.popitem(last=False)
+                continue
+            seen.move_to_end(feature)
+            if len(stories) < cap and story_id not in stories:
+                seen[feature] = (*stories, story_id)
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -92,6 +117,7 @@ class StoryClusterer:
         self._timeline: deque[tuple[datetime, int]] = deque()
         self._next_key = 0
         self._now: datetime | None = None
+        self._signed: tuple[Fingerprint, Signature] | None = None  # the last signature computed
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -107,14 +133,20 @@ class StoryClusterer:
         return self.sentence_stories.count(sentence.hash) >= self.settings.common_after
 
     def _rare_shingles(self, fp: Fingerprint) -> list[int]:
-        limit = self.settings.common_after
-        rare = [h for h in fp.shingles if self.shingle_stories.count(h) < limit]
-        return rare or list(fp.shingles)
+        return self.shingle_stories.below(fp.shingles, self.settings.common_after) or list(fp.shingles)
+
+    def _signature(self, fp: Fingerprint) -> Signature:
+        """The MinHash of the item's rare shingles (computed once between looking up and indexing)."""
+        if self._signed is not None and self._signed[0] is fp:
+            return self._signed[1]
+        signature = self.hasher.signature(self._rare_shingles(fp))
+        self._signed = (fp, signature)
+        return signature
 
     def candidates(self, fp: Fingerprint) -> list[str]:
         """Stories worth comparing with `fp`, the ones with most shared LSH bands first."""
         votes: dict[str, int] = {}
-        for key in self.lsh.query(self.hasher.signature(self._rare_shingles(fp))):
+        for key in self.lsh.query(self._signature(fp)):
             story = self._item_story.get(key)
             if story is not None:
                 votes[story] = votes.get(story, 0) + 1
@@ -126,23 +158,22 @@ class StoryClusterer:
         return ranked[: self.settings.max_candidates]
 
     def best_match(self, fp: Fingerprint) -> tuple[str | None, float]:
+        """The candidate story most similar to `fp` at `threshold` or above, with its similarity,
+        or (None, 0.0). Variants that cannot reach the threshold or beat the best are not scored."""
         best_story, best_score = None, 0.0
-        memo: dict[int, bool] = {}
-
-        def is_common(sentence: Sentence) -> bool:
-            known = memo.get(sentence.hash)
-            if known is None:
-                known = memo[sentence.hash] = self.is_common(sentence)
-            return known
-
+        is_common = self.sentence_stories.common(self.settings.common_after)
+        item = ItemComparison(fp, is_common)
         for story_id in self.candidates(fp):
             story = self._stories[story_id]
             variants = list(story.variants)
-            if story.first is not None and story.first not in variants:
+            if story.first is not None and all(v is not story.first for v in variants):
                 variants.insert(0, story.first)
-            for variant in variants:
-                score = similarity(fp, variant, is_common)
-                if score > best_score:
+            bodies = [uncommon(v.body, is_common) for v in variants]
+            if not item.overlaps_any(s for body in bodies for s in body):
+                continue  # nothing in common: every variant scores 0
+            for variant, body in zip(variants, bodies, strict=True):
+                score = item.similarity(variant, body, self.settings.threshold, best_score)
+                if score is not None and score > best_score:
                     best_story, best_score = story_id, score
             if best_score >= 1.0:
                 break
@@ -168,21 +199,21 @@ class StoryClusterer:
 
     def _index(self, fp: Fingerprint, at: datetime, story_id: str) -> None:
         story = self._stories.get(story_id)
+        kept = fp.without_tokens()
         if story is None:
-            story = self._stories[story_id] = _Story(deque(maxlen=self.settings.variants_kept), at, first=fp)
+            story = self._stories[story_id] = _Story(deque(maxlen=self.settings.variants_kept), at, first=kept)
         else:
-            story.variants.append(fp)
+            story.variants.append(kept)
         story.last_seen = max(story.last_seen, at)
         story.items_indexed += 1
         key = self._next_key
         self._next_key += 1
-        self.lsh.insert(key, self.hasher.signature(self._rare_shingles(fp)))
+        self.lsh.insert(key, self._signature(fp))
+        self._signed = None
         self._item_story[key] = story_id
         self._timeline.append((at, key))
-        for h in fp.body_hashes:
-            self.sentence_stories.add(h, story_id)
-        for h in fp.shingles:
-            self.shingle_stories.add(h, story_id)
+        self.sentence_stories.add_all(fp.body_hashes, story_id)
+        self.shingle_stories.add_all(fp.shingles, story_id)
 
     def _advance(self, at: datetime) -> None:
         """Move the clock to `at` (event time, never backwards) and forget what fell out of the horizon."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Pseudo-documents added to the count: early in a stream every word weighs about the same.
 PRIOR_DOCS = 20
@@ -17,15 +17,23 @@ class TermStats:
         self.floor = floor
         self.docs = 0
         self._df: dict[str, int] = {}
+        self._watchers: list[Callable[[Iterable[str]], None]] = []
+
+    def watch(self, changed: Callable[[Iterable[str]], None]) -> None:
+        """Call `changed(keys)` with the keys whose document frequency changed, after each change."""
+        self._watchers.append(changed)
 
     def add(self, keys: Iterable[str]) -> None:
         """Count one document holding `keys` (each counted once)."""
         self.docs += 1
         df = self._df
-        for key in set(keys):
+        distinct = set(keys)
+        for key in distinct:
             df[key] = df.get(key, 0) + 1
         if len(df) > self.max_terms:
-            self._prune()
+            distinct |= self._prune()
+        for changed in self._watchers:
+            changed(distinct)
 
     def df(self, key: str) -> int:
         return self._df.get(key, 0)
@@ -33,11 +41,13 @@ class TermStats:
     def idf(self, key: str) -> float:
         return max(self.floor, math.log((self.docs + PRIOR_DOCS) / (self._df.get(key, 0) + 1)))
 
-    def _prune(self) -> None:
+    def _prune(self) -> set[str]:
         """Forget the rarest terms (half of the ones seen once first): they weigh the same unseen."""
         ones = [k for k, n in self._df.items() if n <= 1]
-        for key in ones[: max(len(ones) // 2, len(self._df) - self.max_terms)]:
+        dropped = set(ones[: max(len(ones) // 2, len(self._df) - self.max_terms)])
+        for key in dropped:
             del self._df[key]
+        return dropped
 
     def __len__(self) -> int:
         return len(self._df)

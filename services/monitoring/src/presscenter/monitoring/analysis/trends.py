@@ -23,7 +23,7 @@ import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from presscenter.monitoring.text.sentences import Sentence
 from presscenter.monitoring.text.tokenize import Token
@@ -46,12 +46,14 @@ class TrendSettings:
     max_items: int = 200
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     item_id: str
     at: datetime
     source: str
     story_id: str
+    micros: int = 0  # `at` in microseconds since the epoch
+    bucket: int = 0  # the baseline bucket `at` falls in
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,13 @@ def item_terms(
 
 
 DAY = timedelta(days=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(at: datetime) -> int:
+    """Microseconds since the epoch (a time without an offset is read as UTC)."""
+    return ((at if at.tzinfo is not None else at.replace(tzinfo=UTC)) - _EPOCH) // _MICROSECOND
 
 
 def _between(buckets: deque[list[int]], start: int, end: int) -> int:
@@ -121,7 +130,7 @@ class _Counter:
     """Count of events in the window, and per bucket over the baseline before it."""
 
     def __init__(self) -> None:
-        self.recent: deque[datetime] = deque()
+        self.recent: deque[Mention] = deque()
         self.buckets: deque[list[int]] = deque()
         self.base = 0
 
@@ -141,7 +150,7 @@ class BurstDetector:
     # --- time ---------------------------------------------------------------------------------
 
     def _bucket(self, at: datetime) -> int:
-        return int(at.timestamp() // self.settings.bucket.total_seconds())
+        return _micros(at) // (self.settings.bucket // _MICROSECOND)
 
     def _advance(self, at: datetime) -> datetime:
         if self._started is None or at < self._started:
@@ -156,22 +165,25 @@ class BurstDetector:
             self._alerts.popleft()
         return now
 
-    def _settle_all(self, now: datetime) -> None:
-        self._settle(self._all.recent, self._all, now, lambda at: at)
-
-    def _settle(self, recent: deque, holder: _Counter | _Term, now: datetime, at_of) -> None:  # type: ignore[type-arg]
-        """Move window entries older than the window into baseline buckets; drop buckets past the baseline."""
+    def _edges(self, now: datetime) -> tuple[int, int]:
+        """The start of the window (microseconds) and the oldest baseline bucket kept, at `now`."""
         window_start = now - self.settings.window
-        while recent and at_of(recent[0]) < window_start:
-            bucket = self._bucket(at_of(recent.popleft()))
-            if holder.buckets and holder.buckets[-1][0] == bucket:
-                holder.buckets[-1][1] += 1
+        return _micros(window_start), self._bucket(window_start - self.settings.baseline)
+
+    @staticmethod
+    def _settle(holder: _Counter | _Term, edges: tuple[int, int]) -> None:
+        """Move window entries older than the window into baseline buckets; drop buckets past the baseline."""
+        window_start, oldest = edges
+        recent, buckets = holder.recent, holder.buckets
+        while recent and recent[0].micros < window_start:
+            bucket = recent.popleft().bucket
+            if buckets and buckets[-1][0] == bucket:
+                buckets[-1][1] += 1
             else:
-                holder.buckets.append([bucket, 1])
+                buckets.append([bucket, 1])
             holder.base += 1
-        oldest = self._bucket(window_start - self.settings.baseline)
-        while holder.buckets and holder.buckets[0][0] < oldest:
-            holder.base -= holder.buckets.popleft()[1]
+        while buckets and buckets[0][0] < oldest:
+            holder.base -= buckets.popleft()[1]
 
     # --- observing ----------------------------------------------------------------------------
 
@@ -199,15 +211,17 @@ class BurstDetector:
 
     def _record(self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]) -> datetime:
         now = self._advance(at)
-        mention = Mention(item_id, at, source, story_id)
-        self._all.recent.append(at)
-        self._settle_all(now)
+        mention = Mention(item_id, at, source, story_id, _micros(at), self._bucket(at))
+        edges = self._edges(now)
+        self._all.recent.append(mention)
+        self._settle(self._all, edges)
+        known = self._terms
         for key, label in terms.items():
-            term = self._terms.get(key)
+            term = known.get(key)
             if term is None:
-                term = self._terms[key] = _Term(label)
+                term = known[key] = _Term(label)
             term.recent.append(mention)
-            self._settle(term.recent, term, now, lambda m: m.at)
+            self._settle(term, edges)
         self._item_terms[item_id] = frozenset(terms)
         self._item_order.append((at, item_id))
         self._touches += 1
@@ -219,7 +233,7 @@ class BurstDetector:
         for key in [k for k, t in self._terms.items() if not t.recent and t.base <= 0]:
             term = self._terms[key]
             if term.quiet_until is None or term.quiet_until < now:
-                self._settle(term.recent, term, now, lambda m: m.at)
+                self._settle(term, self._edges(now))
                 del self._terms[key]
 
     # --- deciding -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from presscenter.monitoring.evaluation.replay import replay, write
+from presscenter.monitoring.runtime import tune_gc
 
 DEFAULT_STREAM = Path("../shared/data/monitoring/dev")
 DEFAULT_OUT = Path(".run/eval-monitoring")
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.stream / "items.jsonl").is_file():
         print(f"no items.jsonl in {args.stream}", file=sys.stderr)
         return 2
+    tune_gc()  # as the service runs
     started = time.perf_counter()
     result = replay(args.stream)
     elapsed = time.perf_counter() - started

@@ -41,13 +41,18 @@ def sentences(text: str, tokens: list[Token] | None = None) -> list[Sentence]:
     """The sentences of `text` (hashtags left out); pass `tokens` if `text` is already tokenized."""
     text = normalize(text)
     toks = [t for t in (tokenize(text) if tokens is None else tokens) if t.kind != "hashtag"]
+    breaks = [m.start() for m in _BREAK.finditer(text)]
+    breaks.append(len(text) + 1)
     out: list[Sentence] = []
     current: list[Token] = []
-    last = 0
+    b = last = 0
     for token in toks:
-        if current and _BREAK.search(text, last, token.start):
-            out.append(Sentence.of(tuple(current), bool(_ELLIPSIS.match(text, last))))
-            current = []
+        if current:
+            while breaks[b] < last:
+                b += 1
+            if breaks[b] < token.start:  # a break between the previous token and this one
+                out.append(Sentence.of(tuple(current), bool(_ELLIPSIS.match(text, last))))
+                current = []
         current.append(token)
         last = token.end
     if current:

@@ -1,0 +1,249 @@
+"""Upper bounds of every window x reference score of one item at once, with numpy.
+
+For each window (rows) and each candidate reference (columns) of a `ReferenceIndex`:
+
+- *order* is exact: the adjacent content key pairs they share, over the reference's pairs;
+- *coverage* and *focus* are computed on keys, ignoring diacritics entirely (a key counts as
+  matched even where both sides carry different accents, which `compatible` refuses), so the
+  combination bounds the real score from above and equals it when no accents conflict;
+- a pair whose window does not share `floor` of the reference's weight is not to be compared.
+
+Sentences are shared by every item with the same text (`text.chunks`), so what the bounds need
+of a sentence (its keys, content keys and pairs) is worked out once per sentence (`profile`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from presscenter.monitoring.analysis.references import ScoreWeights, window_spans
+from presscenter.monitoring.text.sentences import Sentence
+
+if TYPE_CHECKING:
+    from presscenter.monitoring.analysis.reference_index import ReferenceIndex
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Pair = tuple[str, str]
+MAX_PROFILES = 200_000
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Upper bounds of `trust x score` for each window span (rows) and candidate slot (columns);
+    -1 where the pair is not to be compared."""
+
+    spans: list[tuple[Sentence, ...]]
+    slots: Ints
+    upper: Floats
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the bounds need of a sentence."""
+
+    keys: tuple[str, ...]  # distinct keys of its tokens
+    content: tuple[tuple[str, int], ...]  # distinct content keys, with their number of tokens
+    pairs: tuple[tuple[str, str], ...]  # distinct adjacent content key pairs
+    first: str | None  # first content key
+    last: str | None
+
+
+_profiles: dict[int, tuple[Sentence, Profile]] = {}
+
+
+def profile(sentence: Sentence) -> Profile:
+    known = _profiles.get(id(sentence))
+    if known is not None and known[0] is sentence:
+        return known[1]
+    content: dict[str, int] = {}
+    for token in sentence.tokens:
+        if token.is_content:
+            content[token.key] = content.get(token.key, 0) + 1
+    ordered = [t.key for t in sentence.tokens if t.is_content]
+    found = Profile(
+        tuple(dict.fromkeys(sentence.keys)),
+        tuple(content.items()),
+        tuple(dict.fromkeys(pairwise(ordered))),
+        ordered[0] if ordered else None,
+        ordered[-1] if ordered else None,
+    )
+    if len(_profiles) >= MAX_PROFILES:
+        _profiles.clear()
+    _profiles[id(sentence)] = (sentence, found)
+    return found
+
+
+def bounds(
+    index: ReferenceIndex,
+    parts: Sequence[Sequence[Sentence]],
+    weight: Callable[[str], float],
+    score_weights: ScoreWeights,
+    floor: float | None,
+    only: Sequence[int] | None = None,
+) -> Bounds | None:
+    """Bounds for the item's windows against the references that share enough with them.
+
+    With `floor`, a window is compared with a reference when the content keys they share weigh
+    at least `floor` x the reference's total (as of the last `ReferenceIndex.refresh`); without,
+    every reference in `only` is compared with every window. `weight` gives the current weight
+    of a key.
+    """
+    spans = window_spans(parts)
+    if not spans or not len(index):
+        return None
+    item = _Item(index, spans)
+    if only is not None:
+        slots = np.asarray(only, dtype=np.int64)
+        return Bounds(spans, slots, item.upper(slots, score_weights, weight, None))
+    usable = item.usable(floor or 0.0)
+    if usable is None:
+        return None
+    slots, usable = usable
+    return Bounds(spans, slots, item.upper(slots, score_weights, weight, usable))
+
+
+class _Item:
+    """An item's sentences and windows over the index keys it has."""
+
+    def __init__(self, index: ReferenceIndex, spans: list[tuple[Sentence, ...]]):
+        self.index, self.spans = index, spans
+        self.rows: dict[int, int] = {}  # id(sentence) -> row
+        self.profiles: list[Profile] = []
+        for span in spans:
+            for s in span:
+                if id(s) not in self.rows:
+                    self.rows[id(s)] = len(self.profiles)
+                    self.profiles.append(profile(s))
+        self.first = np.fromiter((self.rows[id(s[0])] for s in spans), dtype=np.int64, count=len(spans))
+        self.second = np.fromiter(
+            (self.rows[id(s[1])] if len(s) > 1 else -1 for s in spans), dtype=np.int64, count=len(spans)
+        )
+        known = index.keys
+        self.keys: dict[str, int] = {}  # index key -> column
+        for p in self.profiles:
+            for key in p.keys:
+                if key in known:
+                    self.keys.setdefault(key, len(self.keys))
+        self.key_weights = index.weights(list(self.keys))
+        self.postings = index.postings(list(self.keys)) if self.keys else None
+
+    def usable(self, floor: float) -> tuple[Ints, npt.NDArray[np.bool_]] | None:
+        """The slots some window can be compared with, and per window and slot whether it can: the
+        content keys they share weigh `floor` of the slot's total or more. None if there are none.
+
+        The slots whose content keys anywhere in the item weigh that much come first (one pass
+        over the postings), then each window is checked against those only."""
+        if self.postings is None:
+            return None
+        keys = self.keys
+        has = np.zeros((len(self.profiles), len(keys)), dtype=bool)  # sentence x content key
+        for row, p in enumerate(self.profiles):
+            has[row, [keys[k] for k, _n in p.content if k in keys]] = True
+        in_item = has.any(axis=0)
+        if not in_item.any():
+            return None
+        index = self.index
+        size = len(index.refs)
+        slots, _counts, rows = self.postings
+        weights = np.where(in_item, self.key_weights, 0.0)
+        shared = np.bincount(slots, weights=weights[rows], minlength=size)
+        floor_total = floor * index.filter_total[:size]
+        candidates = np.flatnonzero((shared > 0) & (shared >= floor_total) & index.alive[:size])
+        if len(candidates) == 0:
+            return None
+        holds = self._holds(candidates)[0] > 0
+        in_window = has[self.first]
+        pair = self.second >= 0
+        in_window[pair] |= has[self.second[pair]]
+        window_shared = (in_window * self.key_weights) @ holds
+        usable = (window_shared > 0) & (window_shared >= floor_total[candidates])
+        kept = usable.any(axis=0)
+        if not kept.any():
+            return None
+        return candidates[kept], usable[:, kept]
+
+    def _holds(self, slots: Ints) -> tuple[Floats, Ints]:
+        """How many tokens of each item key (rows) each of `slots` (columns) has, and the column of
+        every slot of the index (-1 for the others)."""
+        columns = np.full(len(self.index.refs), -1, dtype=np.int64)
+        columns[slots] = np.arange(len(slots))
+        counts = np.zeros((len(self.keys), len(slots)))
+        if self.postings is not None:
+            posted, times, rows = self.postings
+            kept = columns[posted] >= 0
+            counts[rows[kept], columns[posted[kept]]] = times[kept]
+        return counts, columns
+
+    def _window_rows(self, weight: Callable[[str], float]) -> tuple[Floats, Floats, Floats, Floats, list[Pair]]:
+        """Per window: key presence, content key counts, content weight, and shared pairs."""
+        keys = self.keys
+        known_pairs = self.index.pairs
+        count = len(self.profiles)
+        present = np.zeros((count + 1, len(keys)))  # and an empty row for one-sentence windows
+        content = np.zeros((count + 1, len(keys)))
+        content_weight = np.zeros(count + 1)
+        for row, p in enumerate(self.profiles):
+            present[row, [keys[k] for k in p.keys if k in keys]] = 1.0
+            for key, n in p.content:
+                content_weight[row] += n * weight(key)
+                if key in keys:
+                    content[row, keys[key]] = n
+        pairs: dict[Pair, int] = {}
+        at: list[tuple[int, int]] = []
+        for row, span in enumerate(self.spans):
+            kept = [pair for s in span for pair in self.profiles[self.rows[id(s)]].pairs]
+            if len(span) > 1:
+                a, b = self.profiles[self.rows[id(span[0])]], self.profiles[self.rows[id(span[1])]]
+                if a.last is not None and b.first is not None:
+                    kept.append((a.last, b.first))
+            at.extend((row, pairs.setdefault(pair, len(pairs))) for pair in kept if pair in known_pairs)
+        window_pairs = np.zeros((len(self.spans), len(pairs)))
+        if at:
+            rows, columns = zip(*at, strict=True)
+            window_pairs[list(rows), list(columns)] = 1.0
+        first, second = self.first, np.where(self.second >= 0, self.second, count)
+        return (
+            np.maximum(present[first], present[second]),
+            content[first] + content[second],
+            content_weight[first] + content_weight[second],
+            window_pairs,
+            list(pairs),
+        )
+
+    def upper(
+        self,
+        slots: Ints,
+        w: ScoreWeights,
+        weight: Callable[[str], float],
+        usable: npt.NDArray[np.bool_] | None,
+    ) -> Floats:
+        """Bounds for `slots`; -1 where `usable` says not to compare (all compared without it)."""
+        index = self.index
+        present, content, content_weight, window_pairs, pairs = self._window_rows(weight)
+        counts, columns = self._holds(slots)
+        holds = (counts > 0).astype(np.float64)
+        shared_pairs = np.zeros((len(self.spans), len(slots)))
+        if pairs:
+            posted, rows = index.pair_postings(pairs)
+            kept = columns[posted] >= 0
+            by_pair = np.zeros((len(pairs), len(slots)))
+            by_pair[rows[kept], columns[posted[kept]]] = 1.0
+            shared_pairs = window_pairs @ by_pair
+        kw = self.key_weights
+        total = index.totals(slots)
+        coverage = (present * kw) @ counts / np.where(total > 0, total, 1.0)
+        focus = ((content * kw) @ holds) / np.where(content_weight > 0, content_weight, 1.0)[:, None]
+        pair_count = index.pair_count[slots]
+        order = np.where(pair_count > 0, shared_pairs / np.where(pair_count > 0, pair_count, 1.0), coverage)
+        upper = index.trust[slots] * (w.coverage * coverage + w.focus * focus + w.order * order)
+        scorable = (content_weight > 0)[:, None] & (total > 0)
+        if usable is None:
+            return np.where(scorable, upper, 0.0)
+        return np.where(scorable & usable, upper, -1.0)

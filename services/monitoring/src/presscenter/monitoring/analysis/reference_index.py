@@ -1,0 +1,209 @@
+"""All references of the claim registry as sparse columns, for `claim_bounds` to bound every
+window x reference score of an item at once with numpy instead of scoring each pair.
+
+Each reference has a *slot*. The index keeps, for each content key, the slots that have it (and
+how many times), and for each adjacent key pair, the slots that have it; per slot, its trust, its
+number of pairs, and its total weight (the sum of its tokens' idf) both now (`totals`, from
+document frequencies kept in step with `TermStats`) and as of the last `refresh` (what the
+candidate filter compares with, as the matcher always did).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from presscenter.monitoring.analysis.references import Reference
+from presscenter.monitoring.analysis.terms import PRIOR_DOCS, TermStats
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+NO_SLOTS: Ints = np.zeros(0, dtype=np.int64)
+
+
+class ReferenceIndex:
+    def __init__(self, terms: TermStats, refresh_docs: int = 200):
+        self.terms = terms
+        self.refresh_docs = refresh_docs
+        self.refs: list[Reference | None] = []
+        self._free: list[int] = []
+        self._slots: dict[int, int] = {}  # id(reference) -> slot
+        self._keys: dict[str, dict[int, int]] = {}  # key -> {slot: count}
+        self._pairs: dict[tuple[str, str], set[int]] = {}
+        self._key_arrays: dict[str, tuple[Ints, Floats]] = {}
+        self._pair_arrays: dict[tuple[str, str], Ints] = {}
+        # document frequencies of every key a reference had, kept in step with `terms`
+        self._key_ids: dict[str, int] = {}
+        self._df = np.zeros(64)
+        self._token_ids: list[Ints] = []  # per slot, the key id of each token
+        self._all_tokens: tuple[Ints, Ints] | None = None  # (slot, key id) of every token
+        self.filter_total = np.zeros(0)  # per slot, its total weight as of the last refresh
+        self.pair_count = np.zeros(0)
+        self.trust = np.zeros(0)
+        self.alive = np.zeros(0, dtype=bool)
+        self._refreshed_at = terms.docs
+        terms.watch(self._counted)
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def slot(self, ref: Reference) -> int | None:
+        return self._slots.get(id(ref))
+
+    # --- changing -------------------------------------------------------------------------------
+
+    def add(self, ref: Reference) -> int:
+        slot = self._free.pop() if self._free else self._grow()
+        self.refs[slot] = ref
+        self._slots[id(ref)] = slot
+        counts: dict[str, int] = {}
+        for token in ref.tokens:
+            counts[token.key] = counts.get(token.key, 0) + 1
+        for key, count in counts.items():
+            self._keys.setdefault(key, {})[slot] = count
+            self._key_arrays.pop(key, None)
+        for pair in ref.bigrams:
+            self._pairs.setdefault(pair, set()).add(slot)
+            self._pair_arrays.pop(pair, None)
+        self._token_ids[slot] = np.fromiter((self._key_id(t.key) for t in ref.tokens), dtype=np.int64)
+        self._all_tokens = None
+        self.filter_total[slot] = self.totals(np.array([slot]))[0]
+        self.pair_count[slot] = len(ref.bigrams)
+        self.trust[slot] = ref.trust
+        self.alive[slot] = True
+        return slot
+
+    def remove(self, ref: Reference) -> None:
+        slot = self._slots.pop(id(ref), None)
+        if slot is None:
+            return
+        for key in ref.keys:
+            postings = self._keys.get(key)
+            if postings is not None:
+                postings.pop(slot, None)
+                if not postings:
+                    del self._keys[key]
+            self._key_arrays.pop(key, None)
+        for pair in ref.bigrams:
+            holders = self._pairs.get(pair)
+            if holders is not None:
+                holders.discard(slot)
+                if not holders:
+                    del self._pairs[pair]
+            self._pair_arrays.pop(pair, None)
+        self.refs[slot] = None
+        self._token_ids[slot] = NO_SLOTS
+        self._all_tokens = None
+        self.alive[slot] = False
+        self.filter_total[slot] = 0.0
+        self._free.append(slot)
+
+    def _key_id(self, key: str) -> int:
+        found = self._key_ids.get(key)
+        if found is None:
+            found = self._key_ids[key] = len(self._key_ids)
+            if found >= len(self._df):
+                self._df = np.concatenate([self._df, np.zeros(len(self._df))])
+            self._df[found] = self.terms.df(key)
+        return found
+
+    def _counted(self, keys: Iterable[str]) -> None:
+        ids, df = self._key_ids, self.terms.df
+        for key in keys:
+            found = ids.get(key)
+            if found is not None:
+                self._df[found] = df(key)
+
+    def _grow(self) -> int:
+        slot = len(self.refs)
+        self.refs.append(None)
+        self._token_ids.append(NO_SLOTS)
+        if slot >= len(self.filter_total):
+            size = max(64, 2 * len(self.filter_total))
+            self.filter_total = _resized(self.filter_total, size)
+            self.pair_count = _resized(self.pair_count, size)
+            self.trust = _resized(self.trust, size)
+            self.alive = _resized(self.alive, size)
+        return slot
+
+    # --- weights --------------------------------------------------------------------------------
+
+    def _idf(self, ids: Ints) -> Floats:
+        """`TermStats.idf` of the keys with these ids, now."""
+        terms = self.terms
+        return np.maximum(terms.floor, np.log((terms.docs + PRIOR_DOCS) / (self._df[ids] + 1.0)))
+
+    def weights(self, keys: Sequence[str]) -> Floats:
+        """`TermStats.idf` of `keys` (keys some reference has), now."""
+        ids = self._key_ids
+        return self._idf(np.fromiter((ids[k] for k in keys), dtype=np.int64, count=len(keys)))
+
+    def totals(self, slots: Ints) -> Floats:
+        """The total weight of each reference in `slots`, now (the sum of its tokens' idf)."""
+        arrays = [self._token_ids[s] for s in slots.tolist()]
+        ids = np.concatenate(arrays) if arrays else NO_SLOTS
+        owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
+        return np.bincount(owner, weights=self._idf(ids), minlength=len(arrays))
+
+    def refresh(self) -> None:
+        """Recompute the totals the filter compares with, once `refresh_docs` documents came since the last time."""
+        if self.terms.docs - self._refreshed_at < self.refresh_docs:
+            return
+        self._refreshed_at = self.terms.docs
+        if self._all_tokens is None:
+            arrays = self._token_ids
+            owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
+            self._all_tokens = (owner, np.concatenate(arrays) if arrays else NO_SLOTS)
+        owner, ids = self._all_tokens
+        totals = np.bincount(owner, weights=self._idf(ids), minlength=len(self.filter_total))
+        self.filter_total = totals
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def _key_postings(self, key: str) -> tuple[Ints, Floats]:
+        found = self._key_arrays.get(key)
+        if found is None:
+            postings = self._keys[key]
+            found = self._key_arrays[key] = (
+                np.fromiter(postings.keys(), dtype=np.int64, count=len(postings)),
+                np.fromiter(postings.values(), dtype=np.float64, count=len(postings)),
+            )
+        return found
+
+    def _pair_postings(self, pair: tuple[str, str]) -> Ints:
+        found = self._pair_arrays.get(pair)
+        if found is None:
+            holders = self._pairs[pair]
+            found = self._pair_arrays[pair] = np.fromiter(holders, dtype=np.int64, count=len(holders))
+        return found
+
+    @property
+    def keys(self) -> Mapping[str, object]:
+        """The content keys some reference has."""
+        return self._keys
+
+    @property
+    def pairs(self) -> Mapping[tuple[str, str], object]:
+        """The adjacent content key pairs some reference has."""
+        return self._pairs
+
+    def postings(self, keys: Sequence[str]) -> tuple[Ints, Floats, Ints]:
+        """(slots, counts, row of the key in `keys`) of the references holding each of `keys`."""
+        arrays = [self._key_postings(k) for k in keys]
+        slots = np.concatenate([a[0] for a in arrays])
+        counts = np.concatenate([a[1] for a in arrays])
+        rows = np.repeat(np.arange(len(keys)), [len(a[0]) for a in arrays])
+        return slots, counts, rows
+
+    def pair_postings(self, pairs: Sequence[tuple[str, str]]) -> tuple[Ints, Ints]:
+        """(slots, row of the pair in `pairs`) of the references holding each of `pairs`."""
+        arrays = [self._pair_postings(p) for p in pairs]
+        return np.concatenate(arrays), np.repeat(np.arange(len(pairs)), [len(a) for a in arrays])
+
+
+def _resized(values: npt.NDArray, size: int) -> npt.NDArray:  # type: ignore[type-arg]
+    grown = np.zeros(size, dtype=values.dtype)
+    grown[: len(values)] = values
+    return grown
