@@ -66,3 +66,6 @@ clean:
 
 # Images, compose stack, Kubernetes manifests and their offline validation.
 include deploy/deploy.mk
+
+# Further concerns (reliability, benchmarks, web console): one fragment each.
+-include mk/*.mk
