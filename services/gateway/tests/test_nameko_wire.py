@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from presscenter.gateway.dependencies import RpcDep
-from presscenter.gateway.testing.releases_service import stop, wait_answering
+from presscenter.gateway.testing.nameko_services import stop, wait_answering
 from presscenter.shared.rpc.health import HealthReport
 from presscenter.shared.testing.embedded_mongo import free_port
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost

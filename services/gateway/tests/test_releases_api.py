@@ -22,7 +22,7 @@ from presscenter.gateway.routes import release_bodies as bodies
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, SignedIn, sign_in
 from presscenter.gateway.testing.live_gateway import live_gateway
-from presscenter.gateway.testing.releases_service import releases_service
+from presscenter.gateway.testing.nameko_services import releases_service
 from presscenter.shared.rpc.releases import Release, ReleasePage
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 

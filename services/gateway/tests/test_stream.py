@@ -29,7 +29,7 @@ from presscenter.gateway.stream import EventRing, LiveStream, StreamHub, StreamI
 from presscenter.gateway.stream_topics import Projection, StreamRegistry, everyone, release_readers
 from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, SignedIn, sign_in
 from presscenter.gateway.testing.live_gateway import LiveGateway, live_gateway
-from presscenter.gateway.testing.releases_service import releases_service
+from presscenter.gateway.testing.nameko_services import releases_service
 from presscenter.gateway.testing.sse_client import EventStreamReader, SseEvent
 from presscenter.shared.events.envelope import make_event
 from presscenter.shared.events.releases import ReleasePublished, ReleasePublishFailed, ReleaseSnapshot

@@ -1,9 +1,9 @@
-"""The real releases service for gateway tests: `nameko run` in a subprocess (eventlet stays there).
+"""The real services for gateway tests: `nameko run` in a subprocess (eventlet stays there).
 
-    with releases_service(config_file, amqp_uri, mongo_uri, "test_db", log_file):
+    with nameko_service("feedback", config_file, amqp_uri, mongo_uri, "test_db", log_file):
         ...  # the gateway calls it over the broker
 
-Returns once the service answers its `health` RPC.
+Returns once the service answers its `health` RPC. `releases_service(...)` is the releases one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from presscenter.gateway.rpc_client import RpcClient
@@ -22,7 +22,6 @@ from presscenter.gateway.settings import aio_pika_url
 from presscenter.shared.testing.embedded_mongo import free_port
 
 NAMEKO = Path(sys.executable).parent / "nameko"
-SERVICE_MODULE = "presscenter.releases.service"
 
 
 async def wait_answering(
@@ -56,7 +55,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def releases_service(
+def nameko_service(
+    service: str,
     config_file: Path,
     amqp_uri: str,
     mongo_uri: str,
@@ -65,7 +65,7 @@ def releases_service(
     extra_environment: Mapping[str, str] | None = None,
     timeout: float = 30.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`nameko run --config <config_file> presscenter.releases.service` with its settings in the environment."""
+    """`nameko run --config <config_file> presscenter.<service>.service` with its settings in the environment."""
     environment = {
         "PATH": str(NAMEKO.parent),
         "AMQP_URI": amqp_uri,
@@ -76,13 +76,26 @@ def releases_service(
         **(extra_environment or {}),
     }
     process = subprocess.Popen(
-        [str(NAMEKO), "run", "--config", str(config_file), SERVICE_MODULE],
+        [str(NAMEKO), "run", "--config", str(config_file), f"presscenter.{service}.service"],
         env=environment,
         stdout=log_file.open("wb"),
         stderr=subprocess.STDOUT,
     )
     try:
-        asyncio.run(wait_answering(aio_pika_url(amqp_uri), process, timeout))
+        asyncio.run(wait_answering(aio_pika_url(amqp_uri), process, timeout, service))
         yield process
     finally:
         stop(process)
+
+
+def releases_service(
+    config_file: Path,
+    amqp_uri: str,
+    mongo_uri: str,
+    mongo_db: str,
+    log_file: Path,
+    extra_environment: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """The releases service (`nameko_service("releases", ...)`)."""
+    return nameko_service("releases", config_file, amqp_uri, mongo_uri, mongo_db, log_file, extra_environment, timeout)
