@@ -202,6 +202,8 @@ def _ingress_sources(rendered: Any, policy_name: str) -> set[str]:
     sources: set[str] = set()
     for rule in rendered.get("NetworkPolicy", policy_name)["spec"].get("ingress", []):
         for peer in rule["from"]:
+            if "podSelector" not in peer:  # another namespace (the ingress controller): see below
+                continue
             selector = peer["podSelector"]
             sources |= set(selector.get("matchLabels", {}).values())
             for expression in selector.get("matchExpressions", []):
@@ -217,14 +219,33 @@ def test_each_datastore_admits_only_its_service(rendered: Any) -> None:
     assert _ingress_sources(rendered, "rabbitmq") == {*SERVICES, "rabbitmq"}
 
 
-def test_only_the_gateway_is_exposed_through_an_ingress_with_tls(rendered: Any) -> None:
-    ingresses = rendered.of_kind("Ingress")
-    assert [i["metadata"]["name"] for i in ingresses] == ["gateway"]
-    spec = ingresses[0]["spec"]
-    backends = {path["backend"]["service"]["name"] for rule in spec["rules"] for path in rule["http"]["paths"]}
-    assert backends == {"gateway"}
-    tls_hosts = {host for tls in spec["tls"] for host in tls["hosts"]}
-    assert {rule["host"] for rule in spec["rules"]} <= tls_hosts and all(t["secretName"] for t in spec["tls"])
+def _ingress_namespaces(rendered: Any, policy_name: str) -> set[str]:
+    return {
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for rule in rendered.get("NetworkPolicy", policy_name)["spec"].get("ingress", [])
+        for peer in rule["from"]
+        if "namespaceSelector" in peer
+    }
+
+
+def test_only_the_gateway_and_the_media_bucket_are_exposed_through_ingresses_with_tls(rendered: Any) -> None:
+    """The gateway, and MinIO's media bucket path for presigned URLs; one host, TLS on both."""
+    ingresses = {i["metadata"]["name"]: i["spec"] for i in rendered.of_kind("Ingress")}
+    assert set(ingresses) == {"gateway", "minio"}
+    hosts = set()
+    for name, spec in ingresses.items():
+        paths = [path for rule in spec["rules"] for path in rule["http"]["paths"]]
+        assert {path["backend"]["service"]["name"] for path in paths} == {name}
+        tls_hosts = {host for tls in spec["tls"] for host in tls["hosts"]}
+        assert {rule["host"] for rule in spec["rules"]} <= tls_hosts and all(t["secretName"] for t in spec["tls"])
+        hosts |= tls_hosts
+    assert len(hosts) == 1
+    bucket = rendered.named_like("ConfigMap", "media-config")["data"]["MEDIA_S3_BUCKET"]
+    minio_paths = [path for rule in ingresses["minio"]["rules"] for path in rule["http"]["paths"]]
+    assert [(p["path"], p["backend"]["service"]["port"]["name"]) for p in minio_paths] == [(f"/{bucket}/", "s3")]
+    media = rendered.named_like("ConfigMap", "media-config")["data"]
+    assert media["MEDIA_S3_PUBLIC_ENDPOINT"] in hosts and media["MEDIA_S3_PUBLIC_SECURE"] == "true"
+    assert _ingress_namespaces(rendered, "minio") == _ingress_namespaces(rendered, "gateway") == {"ingress-nginx"}
     for service in rendered.of_kind("Service"):
         assert service["spec"].get("type", "ClusterIP") == "ClusterIP", f"{service['metadata']['name']} is exposed"
 

@@ -191,3 +191,33 @@ def test_local_refuses_bodies_over_the_signed_cap_and_keeps_nothing(local_storag
     assert not local_storage.exists("uploads/a-00000000000000000010")
     assert list((local_storage.root / "tmp").iterdir()) == []
     assert put(grant.url, b"x" * 1000, "image/png").status_code == 200
+
+
+def test_s3_presigned_urls_name_the_public_endpoint_over_https_with_their_expiry(
+    s3_endpoint: str, s3_bucket: str
+) -> None:
+    """Behind an Ingress clients reach the object store at another host, over TLS: the URL (whose
+    SigV4 signature covers host, path and expiry) must name that host and scheme. No request is made
+    to the public host; real S3/MinIO verify signature and expiry themselves (moto does not)."""
+    from urllib.parse import parse_qs
+
+    from presscenter.media.storage import S3Storage
+
+    storage = S3Storage.connect(
+        s3_endpoint,
+        access_key="media-test",
+        secret_key="media-test-secret",
+        bucket=s3_bucket,
+        public_endpoint="presscenter.example.org",
+        public_secure=True,
+    )
+    grant = storage.presign_put("uploads/a-00000000000000000011", content_type="image/png", max_size=10,
+                                expires=timedelta(seconds=90))  # fmt: skip
+    parts = urlsplit(grant.url)
+    query = parse_qs(parts.query)
+    assert (parts.scheme, parts.netloc) == ("https", "presscenter.example.org")
+    assert parts.path == f"/{s3_bucket}/uploads/a-00000000000000000011"
+    assert query["X-Amz-Expires"] == ["90"] and "host" in query["X-Amz-SignedHeaders"][0].split(";")
+    assert len(query["X-Amz-Signature"][0]) == 64
+    internal = S3Storage.connect(s3_endpoint, access_key="media-test", secret_key="media-test-secret", bucket=s3_bucket)
+    assert urlsplit(internal.presign_get("uploads/x", expires=TEN_MINUTES).url).scheme == "http"

@@ -60,6 +60,9 @@ class MediaSettings(ServiceSettings):
     media_s3_access_key: str = Field("minioadmin")
     media_s3_secret_key: str = Field("minioadmin")
     media_s3_secure: bool = Field(False, description="HTTPS to the object store.")
+    media_s3_public_secure: bool | None = Field(
+        None, description="HTTPS in presigned URLs (clients' side, e.g. behind the Ingress); default MEDIA_S3_SECURE."
+    )
     media_s3_region: str = Field("us-east-1")
     media_s3_bucket: str = Field("presscenter-media")
     media_work_dir: str = Field("", description="Scratch directory for images and documents being checked.")

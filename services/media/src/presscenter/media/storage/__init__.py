@@ -47,6 +47,7 @@ def open_storage(settings: MediaSettings, local_base_url: str, *, create_bucket:
             region=settings.media_s3_region,
             secure=settings.media_s3_secure,
             public_endpoint=settings.media_s3_public_endpoint,
+            public_secure=settings.media_s3_public_secure,
             create_bucket=create_bucket,
         )
     root = Path(settings.media_storage_dir)

@@ -70,22 +70,24 @@ class S3Storage:
         region: str = "us-east-1",
         secure: bool = False,
         public_endpoint: str = "",
+        public_secure: bool | None = None,
         create_bucket: bool = True,
     ) -> S3Storage:
-        """Clients for `endpoint` (and `public_endpoint` for presigning); makes no request unless
-        `create_bucket`, which creates the bucket when it is missing."""
+        """Clients for `endpoint` (and `public_endpoint`, over HTTPS when `public_secure`, default
+        `secure`, for presigning); makes no request unless `create_bucket`, which creates the bucket
+        when it is missing."""
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5, read=120),
             retries=urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
             maxsize=20,
         )
 
-        def client(at: str) -> Minio:
-            return Minio(
-                at, access_key=access_key, secret_key=secret_key, secure=secure, region=region, http_client=http
-            )
+        def client(at: str, tls: bool) -> Minio:
+            return Minio(at, access_key=access_key, secret_key=secret_key, secure=tls, region=region, http_client=http)
 
-        storage = cls(client(endpoint), bucket, client(public_endpoint) if public_endpoint else None)
+        public_tls = secure if public_secure is None else public_secure
+        presigner = client(public_endpoint, public_tls) if public_endpoint else None
+        storage = cls(client(endpoint, secure), bucket, presigner)
         if create_bucket:
             storage.ensure_bucket()
         return storage
