@@ -221,3 +221,26 @@ def test_s3_presigned_urls_name_the_public_endpoint_over_https_with_their_expiry
     assert len(query["X-Amz-Signature"][0]) == 64
     internal = S3Storage.connect(s3_endpoint, access_key="media-test", secret_key="media-test-secret", bucket=s3_bucket)
     assert urlsplit(internal.presign_get("uploads/x", expires=TEN_MINUTES).url).scheme == "http"
+
+
+def test_local_keeps_nothing_of_a_body_shorter_than_its_content_length(local_storage: LocalStorage) -> None:
+    """A client that declares 1,000 bytes, sends 400 and closes its side: 400 incomplete_body (if it
+    can still read), no object, no temporary file left behind."""
+    import socket
+
+    key = "uploads/a-00000000000000000012"
+    grant = local_storage.presign_put(key, content_type="image/png", max_size=1000, expires=TEN_MINUTES)
+    parts = urlsplit(grant.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        head = (
+            f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: image/png\r\n"
+            "Content-Length: 1000\r\nConnection: close\r\n\r\n"
+        )
+        conn.sendall(head.encode() + b"x" * 400)
+        conn.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400") and b"incomplete_body" in answer
+    assert not local_storage.exists(key)
+    assert list((local_storage.root / "tmp").iterdir()) == []
