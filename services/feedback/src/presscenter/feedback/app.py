@@ -16,12 +16,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from presscenter.feedback import open311
+from presscenter.feedback.domain import directory_view
 from presscenter.feedback.domain import workflow as wf
 from presscenter.feedback.domain.scorecard import scorecards
 from presscenter.feedback.domain.visibility import FULL_ACCESS_ROLES, can_read, supervised_units
 from presscenter.feedback.repository import QuestionRepository, micros, summary
 from presscenter.feedback.rulebook import Rulebook
-from presscenter.shared.directory.store import UnitDirectory
+from presscenter.shared.directory import seed_revision
+from presscenter.shared.directory.store import DOC_ID, UnitDirectory
 from presscenter.shared.events.envelope import EventEnvelope, make_event
 from presscenter.shared.events.monitoring import MisinformationAlert
 from presscenter.shared.rpc import feedback as rpc
@@ -185,13 +187,26 @@ class FeedbackApp:
             )
         return rpc.CategoryList(items=items)
 
+    # --- the unit directory ----------------------------------------------------------------------
+
+    def directory_revision(self) -> str:
+        head = self.directory.collection.find_one({"_id": DOC_ID}, {"revision": 1})
+        return str(head["revision"]) if head and head.get("revision") else seed_revision()
+
+    def units(self, r: rpc.UnitsQuery) -> rpc.UnitPage:
+        return directory_view.find_units(self.directory.tree(), r, self.directory_revision())
+
+    def unit(self, r: rpc.GetUnit) -> rpc.UnitDetail:
+        return directory_view.unit_detail(self.directory.tree(), r, self.directory_revision())
+
     # --- Open311 GeoReport v2 -----------------------------------------------------------------
 
     def georeport_services(self, r: rpc.GeoReportServicesQuery) -> rpc.GeoReportServiceList:
         return rpc.GeoReportServiceList(services=open311.service_list(self.rulebook.rules, r.locale))
 
     def georeport_requests(self, r: rpc.GeoReportRequestsQuery) -> rpc.GeoReportRequestList:
-        clauses = self._visible(r.viewer, None, False)
+        """The records the viewer may read; the public reads those answered for the public Q&A."""
+        clauses = [{"public": True}] if r.viewer.role == "public" else self._visible(r.viewer, None, False)
         if r.service_request_ids:
             clauses.append({"_id": {"$in": list(r.service_request_ids)}})
         if r.service_code:

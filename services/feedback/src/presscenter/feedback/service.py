@@ -140,6 +140,18 @@ class FeedbackService(health.HealthEndpoints):
     def georeport_create(self, request: f.GeoReportCreate) -> f.GeoReportCreated:
         return self.app.georeport_create(request)
 
+    # --- the unit directory ----------------------------------------------------------------------------
+
+    @rpc
+    @contract(f.UnitsQuery)
+    def units(self, request: f.UnitsQuery) -> f.UnitPage:
+        return self.app.units(request)
+
+    @rpc
+    @contract(f.GetUnit)
+    def unit(self, request: f.GetUnit) -> f.UnitDetail:
+        return self.app.unit(request)
+
     # --- coming in -----------------------------------------------------------------------------------
 
     @handle_event("monitoring", "misinformation_alert")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from presscenter.shared.events.common import Actor, Language, Priority
+from presscenter.shared.events.common import Actor, Contact, Language, LocalizedText, Priority
 from presscenter.shared.events.envelope import ContractModel
 from presscenter.shared.events.feedback import QuestionStatus
 
@@ -426,6 +426,60 @@ class GeoReportCreated(ContractModel):
     requests: list[dict[str, Any]]
 
 
+# --- the unit directory (feedback keeps the tree it routes and escalates along) -------------------
+
+
+class UnitsQuery(ContractModel):
+    """Units of the directory, in tree order (root first, level by level, siblings by code)."""
+
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Words of the unit's Vietnamese or English name or of its code, diacritics-insensitive; "
+        "each word may be the start of one ('hoan ki' finds 'Phường Hoàn Kiếm').",
+    )
+    parent: str | None = Field(default=None, max_length=64, description="Only the units directly under this one.")
+    kind: str | None = Field(default=None, max_length=32, description="city_office, department, sector, ward, ...")
+    include_inactive: bool = Field(default=False, description="Also units that no longer take questions.")
+    cursor: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class UnitView(ContractModel):
+    """One unit as the directory holds it, with its place in the tree."""
+
+    code: str
+    name: LocalizedText
+    kind: str
+    parent_code: str | None = None
+    topics: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    calendar: str | None = None
+    active: bool = True
+    depth: int = Field(ge=0, description="Levels below the root (the city office is 0).")
+    child_count: int = Field(ge=0)
+
+
+class UnitPage(ContractModel):
+    items: list[UnitView]
+    next_cursor: str | None = None
+    revision: str = Field(description="The directory's revision (the sender's, or the shipped seed's).")
+
+
+class GetUnit(ContractModel):
+    code: str = Field(min_length=1, max_length=64)
+
+
+class UnitDetail(ContractModel):
+    """One unit, the chain above it (nearest first, ending with the root: the escalation chain) and
+    the units directly under it."""
+
+    unit: UnitView
+    ancestors: list[UnitView]
+    children: list[UnitView]
+    revision: str
+
+
 # Methods to register in presscenter.shared.rpc.catalog (plain data: importing RpcSpec here would be circular).
 METHODS: tuple[tuple[str, type[ContractModel], type[ContractModel], str], ...] = (
     ("ask", Ask, Question, "A journalist asks: routed at once to the responsible unit, with a deadline."),
@@ -445,4 +499,6 @@ METHODS: tuple[tuple[str, type[ContractModel], type[ContractModel], str], ...] =
     ("georeport_services", GeoReportServicesQuery, GeoReportServiceList, "Open311 GeoReport v2 service list."),
     ("georeport_requests", GeoReportRequestsQuery, GeoReportRequestList, "Open311 GeoReport v2 request records."),
     ("georeport_create", GeoReportCreate, GeoReportCreated, "Open311 GeoReport v2 request creation (asks)."),
+    ("units", UnitsQuery, UnitPage, "The unit directory: search by name, filter by parent and kind, in tree order."),
+    ("unit", GetUnit, UnitDetail, "One unit of the directory with the chain above it and the units under it."),
 )
