@@ -18,6 +18,7 @@ from nameko.timer import timer
 
 from presscenter.releases.app import ReleasesApp, TimerCache
 from presscenter.releases.portal.deliveries import DeliveryLog
+from presscenter.releases.recipients import RecipientLog
 from presscenter.releases.repository import ReleaseRepository
 from presscenter.releases.settings import ReleasesSettings
 from presscenter.releases.syndication import Syndication
@@ -58,7 +59,14 @@ class ReleasesService(health.HealthEndpoints):
     @property
     def syndication(self) -> Syndication:
         settings = ReleasesSettings.load()
-        return Syndication(ReleaseRepository(), UnitDirectory(self.db), DeliveryLog(self.db), settings, self._clock)
+        return Syndication(
+            ReleaseRepository(),
+            UnitDirectory(self.db),
+            DeliveryLog(self.db),
+            settings,
+            self._clock,
+            RecipientLog(self.db),
+        )
 
     # --- workflow --------------------------------------------------------------------------
 
@@ -149,6 +157,11 @@ class ReleasesService(health.HealthEndpoints):
     @contract(r.GetDeliveries)
     def portal_deliveries(self, request: r.GetDeliveries) -> r.PortalDeliveries:
         return self.syndication.deliveries_of(request)
+
+    @rpc
+    @contract(r.GetRecipients)
+    def recipients(self, request: r.GetRecipients) -> r.ReleaseRecipients:
+        return self.syndication.recipients_of(request)
 
     # --- coming in ---------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from presscenter.releases.exports import atom_feed, json_feed, to_ninjs
 from presscenter.releases.portal.client import PortalClient
 from presscenter.releases.portal.deliveries import DeliveryKey, DeliveryLog, DeliveryRecord, deliver
 from presscenter.releases.portal.inbound import PORTAL_SOURCE, to_department_submission
+from presscenter.releases.recipients import RecipientLog, may_see_recipients
 from presscenter.releases.repository import ReleaseRepository
 from presscenter.releases.settings import ReleasesSettings
 from presscenter.shared.directory.store import UnitDirectory
@@ -46,16 +47,30 @@ class Syndication:
         deliveries: DeliveryLog,
         settings: ReleasesSettings,
         clock: Callable[[], datetime],
+        recipients: RecipientLog | None = None,
     ):
         self.repo, self.directory, self.deliveries = repo, directory, deliveries
         self.settings, self.clock = settings, clock
+        self.recipients = recipients
 
     def unit_names(self) -> dict[str, str]:
         return {unit.code: unit.name.vi for unit in self.directory.tree().to_list()}
 
     def ninjs(self, r: rpc.GetNinjs) -> dict[str, Any]:
+        now = self.clock()
+        release = self.repo.read(r.release_id, r.viewer, now)
+        document = to_ninjs(release, r.version, base_uri=self.settings.public_base_url, unit_names=self.unit_names())
+        if r.record_download and self.recipients is not None:
+            self.recipients.record(release.id, r.version or release.version, r.viewer, now)
+        return document
+
+    def recipients_of(self, r: rpc.GetRecipients) -> rpc.ReleaseRecipients:
+        """Who downloaded which version; NotFound for a caller who may not know (as for deliveries)."""
         release = self.repo.read(r.release_id, r.viewer, self.clock())
-        return to_ninjs(release, r.version, base_uri=self.settings.public_base_url, unit_names=self.unit_names())
+        if self.recipients is None or not may_see_recipients(r.viewer, release):
+            raise NotFound(f"no recipients visible for {r.release_id}", "release_id")
+        items = self.recipients.of_release(release.id)
+        return rpc.ReleaseRecipients(release_id=release.id, version=release.version, items=items)
 
     def feed(self, r: rpc.GetFeed) -> rpc.Feed:
         now = self.clock()

@@ -58,6 +58,7 @@ RELEASES_METHODS = (
     RpcSpec("releases", "feed", 1, rel.GetFeed, rel.Feed, "Atom or JSON Feed of public releases."),
     RpcSpec("releases", "portal_deliveries", 1, rel.GetDeliveries, rel.PortalDeliveries, "A release's portal pushes."),
     RpcSpec("releases", "portal_inbound", 1, rel.PortalInbound, rel.Release, "A verified portal payload, taken in."),
+    RpcSpec("releases", "recipients", 1, rel.GetRecipients, rel.ReleaseRecipients, "Who downloaded which version."),
 )
 
 FEEDBACK_METHODS = tuple(RpcSpec("feedback", m, 1, req, resp, summary) for m, req, resp, summary in fb.METHODS)

@@ -236,6 +236,11 @@ class GetNinjs(ContractModel):
     viewer: Viewer
     release_id: str = Field(min_length=1, max_length=64)
     version: int | None = Field(default=None, ge=1, description="A published version; the latest when omitted.")
+    record_download: bool = Field(
+        default=False,
+        description="Record the viewer (an account, not the public) as a recipient of the version served, "
+        "so it is told when that version is corrected or withdrawn.",
+    )
 
 
 class NinjsDocument(ContractModel):
@@ -289,3 +294,31 @@ class PortalInbound(ContractModel):
 
     payload: dict[str, Any]
     received_at: AwareDatetime
+
+
+class GetRecipients(ContractModel):
+    """Who downloaded which version of a release: editors, admins, systems and the release's unit's officers."""
+
+    viewer: Viewer
+    release_id: str = Field(min_length=1, max_length=64)
+
+
+class VersionDownload(ContractModel):
+    version: int = Field(ge=1)
+    first_at: datetime = Field(description="When the account first downloaded this version.")
+
+
+class Recipient(ContractModel):
+    """One account that downloaded a release, and which versions."""
+
+    account_id: str
+    role: str
+    unit_code: str | None = None
+    latest_version: int = Field(ge=1, description="The newest version this account has.")
+    downloads: list[VersionDownload] = Field(description="One per version downloaded, ascending.")
+
+
+class ReleaseRecipients(ContractModel):
+    release_id: str
+    version: int = Field(ge=0, description="The release's current published version.")
+    items: list[Recipient]
