@@ -103,13 +103,16 @@ def children(mongo_uri: str | None) -> list[Child]:
     base = int(os.environ.get("SERVICE_PORT_BASE", "8100"))
     for offset, name in enumerate(("releases", "feedback", "monitoring", "media"), start=1):
         port = base + offset
+        env = {"HEALTH_ADDRESS": f"{BIND_HOST}:{port}"}
+        if name == "media":  # the local store's signed URLs go through the gateway (clients reach only it)
+            env["MEDIA_PUBLIC_URL"] = os.environ.get("MEDIA_PUBLIC_URL", f"{gateway_url()}/v1/media/blobs")
         out.append(
             Child(
                 name,
                 [str(BIN / "nameko"), "run", "--config", "config.yaml", f"presscenter.{name}.service"],
                 ROOT / "services" / name,
                 f"http://127.0.0.1:{port}/health/ready",
-                {"HEALTH_ADDRESS": f"{BIND_HOST}:{port}"},
+                env,
             )
         )
     gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
@@ -119,7 +122,11 @@ def children(mongo_uri: str | None) -> list[Child]:
             [str(BIN / "python"), "-m", "presscenter.gateway"],
             ROOT,
             f"{gateway_url()}/readyz",
-            {"GATEWAY_HOST": BIND_HOST, "GATEWAY_PORT": str(gateway_port)},
+            {
+                "GATEWAY_HOST": BIND_HOST,
+                "GATEWAY_PORT": str(gateway_port),
+                "MEDIA_HTTP_URL": os.environ.get("MEDIA_HTTP_URL", f"http://127.0.0.1:{base + 4}"),
+            },
         )
     )
     return out

@@ -327,7 +327,7 @@ def test_openapi_documents_every_route_with_examples(http: httpx.Client) -> None
         if path.startswith(("/v1/releases", "/v1/feeds", "/v1/stream"))
         for method, operation in item.items()
     }
-    assert len(operations) == 19
+    assert len(operations) == 20  # + GET /v1/releases/{id}/recipients
     for (method, path), operation in operations.items():
         success = next(code for code in operation["responses"] if code.startswith("2"))
         media = operation["responses"][success]["content"]

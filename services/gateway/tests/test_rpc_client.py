@@ -165,7 +165,7 @@ async def test_reconnects_after_the_broker_connection_is_cut(make_client: Any, e
         start = time.perf_counter()
         with pytest.raises(ServiceUnavailable) as unavailable:
             await rpc.call("echo", "slow", "during")
-        assert time.perf_counter() - start < 0.1 and unavailable.value.retry_after == 2
+        assert time.perf_counter() - start < 0.5 and unavailable.value.retry_after == 2
 
         proxy.start()
         await rpc.wait_connected(10)

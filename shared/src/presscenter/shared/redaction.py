@@ -8,7 +8,7 @@ import re
 # user:password@ in any URI (amqp, mongodb, http ...)
 _URI_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
 _KEY_VALUE_SECRETS = re.compile(
-    r"(?i)\b(?P<key>[\w-]*?(?:password|passwd|secret|token|api[-_]?key|authorization))"
+    r"(?i)\b(?P<key>[\w-]*?(?:password|passwd|secret|token|api[-_]?key|authorization|signature))"
     r"(?P<sep>\s*[=:]\s*)(?P<val>[^\s,;&'\"]+)"
 )
 REDACTED = "***"

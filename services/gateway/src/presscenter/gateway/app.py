@@ -25,6 +25,7 @@ from presscenter.gateway.rate_limit import RateLimiter, RateLimitMiddleware
 from presscenter.gateway.readiness import readiness_report
 from presscenter.gateway.request_context import REQUEST_ID_HEADER, RequestIdMiddleware
 from presscenter.gateway.routes import api_routers
+from presscenter.gateway.routes.blobs import BLOB_ROUTE
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.gateway.telemetry import instrument_app, process_tracer_provider
@@ -111,7 +112,7 @@ def create_app(
 def add_middleware(app: FastAPI, settings: GatewaySettings, metrics: GatewayMetrics) -> None:
     """Added innermost first (each `add_middleware` wraps what is already there)."""
     app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, exempt_prefixes=(f"{BLOB_ROUTE}/",))
     per_address = (
         RateLimiter(settings.rate_limit_ip_per_second, settings.rate_limit_ip_burst)
         if settings.rate_limit_ip_per_second > 0

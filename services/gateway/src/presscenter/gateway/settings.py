@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from presscenter.shared.settings import DEFAULT_AMQP_URI
@@ -82,6 +82,35 @@ class GatewaySettings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Browser origins allowed to call the API (CORS_ORIGINS, comma separated)."
     )
+
+    # -- media's local object store --------------------------------------------------------------
+    media_http_url: str = Field(
+        "http://127.0.0.1:8104",
+        description="The media service's HTTP server (its HEALTH_ADDRESS) as the gateway reaches it "
+        "(MEDIA_HTTP_URL): /v1/media/blobs/* streams the local store's signed URLs to and from it.",
+    )
+    media_http_timeout: float = Field(
+        60.0, gt=0, description="Seconds one read or write of a blob transfer may wait (MEDIA_HTTP_TIMEOUT)."
+    )
+
+    # -- the national portal's webhook (POST /v1/webhooks/portal) -------------------------------
+    portal_webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="HMAC secrets the portal may sign with (PORTAL_WEBHOOK_SECRETS, comma separated; any one "
+        "matching is enough, so a new secret can be added before the old one is removed). None: the webhook "
+        "answers 503.",
+    )
+    portal_webhook_tolerance_seconds: float = Field(
+        300.0, gt=0, description="Largest clock difference accepted on a signed timestamp, either way."
+    )
+    portal_webhook_max_bytes: int = Field(
+        1_048_576, ge=1, description="Largest portal payload accepted (PORTAL_WEBHOOK_MAX_BYTES); more is 413."
+    )
+
+    @field_validator("portal_webhook_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: Any) -> Any:
+        return _split_commas(value)
 
     # -- telemetry ---------------------------------------------------------------------------
     otel_exporter_otlp_endpoint: str | None = Field(

@@ -299,7 +299,11 @@ class LiveStream:
         if topic is None or event_id in self.hub.ring:
             return None
         projection = await topic.project(envelope, self.lookup)
-        return None if projection is None else self.hub.publish(event_id, envelope.type, projection)
+        item = None if projection is None else self.hub.publish(event_id, envelope.type, projection)
+        if topic.notify is not None:  # e.g. correction notices to those who downloaded an earlier version
+            for notice in await topic.notify(envelope, self.lookup):
+                self.hub.publish(notice.event_id, notice.type, notice.projection)
+        return item
 
     async def start(self) -> None:
         await self.consumer.start()

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from presscenter.shared.events.envelope import EventEnvelope
 from presscenter.shared.events.releases import ReleaseSnapshot
 from presscenter.shared.redaction import redact
-from presscenter.shared.rpc.releases import Release, Viewer
+from presscenter.shared.rpc.releases import Release, ReleaseRecipients, Viewer
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,21 @@ class ReleaseLookup(Protocol):
     async def release(self, release_id: str) -> Release | None:
         """The release as the stream may show it; None when it cannot be read now."""
 
+    async def recipients(self, release_id: str) -> ReleaseRecipients | None:
+        """Who downloaded which version of the release; None when it cannot be read now."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A further stream event an event causes, for some callers only (e.g. a `correction_notice`)."""
+
+    event_id: str
+    type: str
+    projection: Projection
+
 
 Projector = Callable[[EventEnvelope[Any], ReleaseLookup], Awaitable[Projection | None]]
+Notifier = Callable[[EventEnvelope[Any], ReleaseLookup], Awaitable[list[Notice]]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class StreamTopic:
     event_type: str
     channel: str  # exchange `<channel>.events`, routing key = event type
     project: Projector
+    notify: Notifier | None = None  # the notices the event also causes
 
     @property
     def exchange(self) -> str:
@@ -184,10 +198,59 @@ async def project_publish_failed(envelope: EventEnvelope[Any], _lookup: ReleaseL
     return Projection(data, editors)
 
 
+CORRECTION_NOTICE = "correction_notice"
+
+
+def account(account_id: str) -> Audience:
+    return lambda viewer: viewer.id == account_id
+
+
+async def correction_notices(envelope: EventEnvelope[Any], lookup: ReleaseLookup) -> list[Notice]:
+    """release_corrected / _withdrawn: a `correction_notice` to each account that downloaded an earlier
+    version (a withdrawal: any version), naming the version it has and the new one. Its SSE id is
+    `<event_id>.<account_id>`, the same on every replica."""
+    payload = envelope.payload
+    snapshot: ReleaseSnapshot = payload.release
+    recipients = await lookup.recipients(snapshot.release_id)
+    if recipients is None:
+        return []
+    corrected = envelope.type == "release_corrected"
+    details = (
+        {"correction_note": payload.correction_note, "correction_sequence": payload.correction_sequence}
+        if corrected
+        else {"reason": payload.reason, "note": payload.note, "superseded_by": payload.superseded_by}
+    )
+    release = {
+        "release_id": snapshot.release_id,
+        "unit_code": snapshot.unit_code,
+        "title": snapshot.title,
+        "status": snapshot.status,
+        "href": release_href(snapshot.release_id),
+    }
+    notices = []
+    for recipient in recipients.items:
+        if corrected and recipient.latest_version >= snapshot.version:
+            continue  # already has the corrected text
+        event_id = f"{envelope.event_id}.{recipient.account_id}"
+        data = {
+            "event_id": event_id,
+            "type": CORRECTION_NOTICE,
+            "occurred_at": envelope.occurred_at,
+            "action": "corrected" if corrected else "withdrawn",
+            "cause_event_id": str(envelope.event_id),
+            "release": release,
+            "version_had": recipient.latest_version,
+            "new_version": snapshot.version,
+            **details,
+        }
+        notices.append(Notice(event_id, CORRECTION_NOTICE, Projection(data, account(recipient.account_id))))
+    return notices
+
+
 STREAM_TOPICS: tuple[StreamTopic, ...] = (
     StreamTopic("release_published", "releases", project_press_release),
-    StreamTopic("release_corrected", "releases", project_press_release),
-    StreamTopic("release_withdrawn", "releases", project_press_release),
+    StreamTopic("release_corrected", "releases", project_press_release, correction_notices),
+    StreamTopic("release_withdrawn", "releases", project_press_release, correction_notices),
     StreamTopic("embargo_lifted", "releases", project_embargo_lifted),
     StreamTopic("release_publish_failed", "releases", project_publish_failed),
 )
@@ -229,4 +292,13 @@ class RpcReleaseLookup:
             return Release.model_validate(await self.rpc.call("releases", "get", request, timeout=self.timeout))
         except Exception as exc:  # the event still goes out, with what its payload says
             log.warning("stream: release %s could not be read (%s)", release_id, redact(str(exc))[:300])
+            return None
+
+    async def recipients(self, release_id: str) -> ReleaseRecipients | None:
+        request = {"viewer": STREAM_READER.model_dump(mode="json"), "release_id": release_id}
+        try:
+            reply = await self.rpc.call("releases", "recipients", request, timeout=self.timeout)
+            return ReleaseRecipients.model_validate(reply)
+        except Exception as exc:  # the correction itself still goes out
+            log.warning("stream: recipients of %s could not be read (%s)", release_id, redact(str(exc))[:300])
             return None

@@ -10,6 +10,7 @@ from presscenter.gateway.auth.dependencies import (
     require_principal,
     require_roles,
     require_scope,
+    require_writer,
 )
 from presscenter.gateway.auth.install import auth_lifespan, auth_router, install_auth
 from presscenter.gateway.auth.principal import PUBLIC_VIEWER, Principal, viewer_for
@@ -31,5 +32,6 @@ __all__ = [
     "require_principal",
     "require_roles",
     "require_scope",
+    "require_writer",
     "viewer_for",
 ]

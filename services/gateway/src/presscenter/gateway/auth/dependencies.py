@@ -18,6 +18,7 @@ from starlette.requests import HTTPConnection
 from presscenter.gateway.auth.principal import Principal
 from presscenter.gateway.auth.roles import ROLES, Role
 from presscenter.gateway.auth.service import AuthService, Unauthenticated
+from presscenter.gateway.problems import ApiProblem
 
 TOKEN_URL = "/v1/auth/token"
 REALM = "presscenter"
@@ -132,4 +133,19 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"this API token lacks the scope {scope!r}")
         return principal
 
+    return dependency
+
+
+def require_writer(scope: str, *roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """Who may change things in one area: authenticated (401), one of `roles` (403), and an API
+    token must carry `scope` (403 `missing-scope`); password sessions have every scope."""
+    has_role = require_roles(*roles)
+
+    # A default, not `Annotated[..., Depends(has_role)]`: string annotations cannot name a closure.
+    async def dependency(principal: Principal = Depends(has_role)) -> Principal:  # noqa: B008
+        if not principal.has_scope(scope):
+            raise ApiProblem(403, "missing-scope", f"this API token lacks the scope {scope!r}")
+        return principal
+
+    dependency.__name__ = f"require_writer_{scope.replace(':', '_')}_{'_'.join(roles)}"
     return dependency

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from presscenter.gateway.routes import feeds, releases
+from presscenter.gateway.routes import feeds, portal, recipients, releases
+from presscenter.gateway.routes.blobs import router as blobs_router
+from presscenter.gateway.routes.directory import router as directory_router
+from presscenter.gateway.routes.media import router as media_router
+from presscenter.gateway.routes.monitoring import router as monitoring_router
+from presscenter.gateway.routes.open311 import router as open311_router
+from presscenter.gateway.routes.questions import router as questions_router
 from presscenter.gateway.routes.stream import stream_router
 
 
 def api_routers() -> list[APIRouter]:
     """Every router to include, the live stream's carrying its engine's lifespan."""
-    return [releases.router, feeds.router, stream_router()]
+    return [
+        monitoring_router,
+        media_router,
+        blobs_router,
+        releases.router,
+        recipients.router,
+        portal.router,
+        feeds.router,
+        questions_router,
+        open311_router,
+        directory_router,
+        stream_router(),
+    ]

@@ -7,15 +7,14 @@ officers, editors and admins (API tokens also need the `releases:write` scope), 
 the public are refused here. Every change names the revision it was made from (see `revisions`).
 """
 
-# No `from __future__ import annotations`: `writer` annotates with a closure FastAPI must resolve.
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
-from presscenter.gateway.auth import Principal, current_principal, require_roles, viewer_for
+from presscenter.gateway.auth import Principal, current_principal, require_roles, require_writer, viewer_for
 from presscenter.gateway.dependencies import RpcDep
 from presscenter.gateway.problems import ApiProblem, problem_responses
 from presscenter.gateway.routes import release_bodies as bodies
@@ -34,22 +33,9 @@ READ_CACHE = "private, no-cache"
 M = TypeVar("M", bound=BaseModel)
 
 
-def writer(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    """Authenticated (401), one of `roles` (403), and an API token needs `releases:write` (403)."""
-    has_role = require_roles(*roles)  # type: ignore[arg-type]
-
-    async def dependency(principal: Annotated[Principal, Depends(has_role)]) -> Principal:
-        if not principal.has_scope(WRITE_SCOPE):
-            raise ApiProblem(403, "missing-scope", f"this API token lacks the scope {WRITE_SCOPE!r}")
-        return principal
-
-    dependency.__name__ = f"writer_{'_'.join(roles)}"
-    return dependency
-
-
 Caller = Annotated[Principal | None, Depends(current_principal)]
-Author = Annotated[Principal, Depends(writer(*AUTHORS))]
-Editor = Annotated[Principal, Depends(writer(*EDITORS))]
+Author = Annotated[Principal, Depends(require_writer(WRITE_SCOPE, *AUTHORS))]
+Editor = Annotated[Principal, Depends(require_writer(WRITE_SCOPE, *EDITORS))]
 ReleaseId = Annotated[
     str,
     Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", examples=["r-5f0c2a9e1b7d4c3a"]),
@@ -214,7 +200,15 @@ async def get_ninjs(
     rpc: RpcDep,
     version: Annotated[int | None, Query(ge=1, description="A published version; the latest when omitted.")] = None,
 ) -> JSONResponse:
-    request = rpc_request(contract.GetNinjs, viewer=viewer_for(principal), release_id=release_id, version=version)
+    """A signed-in caller is recorded as a recipient of the version served (see `/recipients`) and is
+    sent a `correction_notice` on the live stream when it is corrected or withdrawn."""
+    request = rpc_request(
+        contract.GetNinjs,
+        viewer=viewer_for(principal),
+        release_id=release_id,
+        version=version,
+        record_download=principal is not None,
+    )
     document = await rpc.call(SERVICE, "ninjs", request)
     return JSONResponse(document, headers={"Cache-Control": READ_CACHE, "Vary": "Authorization"})
 

@@ -54,6 +54,8 @@ STREAM_EXAMPLE = (
 STREAM_DESCRIPTION = """Server-Sent Events for the caller: releases published, corrected and withdrawn (an embargoed
 one only to editors, entitled journalists and its unit's officers, marked `"embargoed": true`;
 everyone else gets it with `embargo_lifted`), and alerts for editors (`release_publish_failed`).
+Whoever downloaded a release's ninjs signed in also gets `correction_notice` when it is corrected or
+withdrawn, naming the version they had (`version_had`) and the new one (`new_version`).
 
 - `id:` is the event's `event_id`, the same on every gateway replica; reconnect with
   `Last-Event-ID` (EventSource does it by itself) to get what was missed. If the stream no longer

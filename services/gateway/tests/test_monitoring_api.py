@@ -1,0 +1,225 @@
+"""The monitoring API end to end: a real gateway (uvicorn) in front of the real monitoring service
+(`nameko run` subprocess) on the real broker, items sent through the departments' SDK, accounts and
+claims on the embedded datastore.
+
+One monitoring service and one gateway for the module; each test registers its own claims.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from presscenter.gateway.auth import AuthSettings
+from presscenter.gateway.routes.monitoring import ClaimChange, NewClaim
+from presscenter.gateway.settings import GatewaySettings
+from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, PRESS_CAST, SignedIn, sign_in
+from presscenter.gateway.testing.live_gateway import live_gateway
+from presscenter.gateway.testing.nameko_services import nameko_service
+from presscenter.shared.events.envelope import utcnow
+from presscenter.shared.rpc.monitoring import AlertPage, Claim, ClaimPage
+from presscenter.shared.sdk import EventPublisher
+from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
+
+MONITORING_CONFIG = Path(__file__).parents[2] / "monitoring" / "config.yaml"
+SECRET = "test-signing-key-0123456789-abcdefghij"
+GATEWAY_TEST_SETTINGS: dict[str, Any] = {
+    "rpc_timeout": 5.0,
+    "rpc_connect_timeout": 2.0,
+    "rate_limit_ip_per_second": 0,
+    "rate_limit_token_per_second": 0,
+}
+PROBLEM = "application/problem+json"
+CAST = {
+    **PRESS_CAST,
+    "officer_vhtt": {"username": "officer.sovhtt", "role": "unit_officer", "unit_code": "so-vhtt"},
+    "admin2": {"username": "admin.two", "role": "admin"},
+}
+RUMOUR = [
+    "Cuối năm nay cầu Long Biên sẽ bị tháo dỡ, ai muốn chụp ảnh thì tranh thủ",
+    "NÓNG: Cuoi nam nay cau Long Bien se bi thao do, ai muon chup anh thi tranh thu",
+    "Tiếc quá, cầu Long Biên sẽ bị phá dỡ vào cuối năm nay. Chia sẻ cho mọi người cùng biết!!!",
+]
+
+
+@pytest.fixture(scope="module")
+def amqp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_vhost("gateway-monitoring") as vhost:
+        yield amqp_url(vhost)
+
+
+@pytest.fixture(scope="module")
+def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any, amqp: str) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("monitoring-api")
+    suffix = uuid.uuid4().hex[:10]
+    settings = GatewaySettings(amqp_uri=amqp, **GATEWAY_TEST_SETTINGS)
+    auth = AuthSettings(
+        mongo_uri=embedded_mongo.uri,
+        mongo_db=f"gw_{suffix}",
+        jwt_secret=SECRET,
+        admin_username=ADMIN[0],
+        admin_password=ADMIN[1],
+        **FAST_HASHING,
+    )
+    with (
+        nameko_service("monitoring", MONITORING_CONFIG, amqp, embedded_mongo.uri, f"mon_{suffix}", workdir / "mon.log"),
+        live_gateway(settings, auth) as gateway,
+    ):
+        yield gateway.url
+
+
+@pytest.fixture(scope="module")
+def http(gateway_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway_url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def cast(http: httpx.Client) -> dict[str, SignedIn]:
+    return sign_in(http, ADMIN, CAST)
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    return response.json()  # type: ignore[no-any-return]
+
+
+def new_claim(http: httpx.Client, who: SignedIn, **fields: Any) -> httpx.Response:
+    body = {"text": "Phố cổ Hà Nội sẽ cấm xe máy từ tháng sau", "topic": "di sản", "unit_code": "so-vhtt", **fields}
+    return http.post("/v1/monitoring/claims", json=body, headers=who.headers)
+
+
+def test_the_desk_registers_lists_and_changes_a_claim_naming_its_revision(
+    http: httpx.Client, cast: dict[str, SignedIn]
+) -> None:
+    editor = cast["editor"]
+    created = new_claim(http, editor, claim_id=f"c-{uuid.uuid4().hex[:8]}")
+    claim = Claim.model_validate(ok(created, 201))
+    assert created.headers["location"] == f"/v1/monitoring/claims/{claim.claim_id}"
+    assert created.headers["etag"] == '"1"' and (claim.status, claim.unit_code) == ("active", "so-vhtt")
+    taken = problem(new_claim(http, editor, claim_id=claim.claim_id), 409)
+    assert taken["field"] == "claim_id"
+
+    listed = ClaimPage.model_validate(ok(http.get("/v1/monitoring/claims?unit_code=so-vhtt", headers=editor.headers)))
+    assert claim.claim_id in {c.claim_id for c in listed.items} and listed.total >= 1
+
+    path = f"/v1/monitoring/claims/{claim.claim_id}"
+    read = http.get(path, headers=editor.headers)
+    assert read.headers["etag"] == '"1"' and read.headers["cache-control"] == "private, no-cache"
+    assert http.get(path, headers={**editor.headers, "If-None-Match": '"1"'}).status_code == 304
+
+    retire = {"status": "retired"}
+    missing = problem(http.patch(path, json=retire, headers=editor.headers), 428)
+    assert missing["field"] == "If-Match" and "/v1/monitoring/claims/" in missing["detail"]
+    changed = http.patch(path, json={"topic": "giao thông"}, headers={**editor.headers, "If-Match": '"1"'})
+    assert ok(changed)["topic"] == "giao thông" and changed.headers["etag"] == '"2"'
+    stale = problem(http.patch(path, json=retire, headers={**editor.headers, "If-Match": '"1"'}), 409)
+    assert stale["current_revision"] == 2 and stale["type"] == "urn:presscenter:problem:conflict"
+    retired = ok(http.patch(path, json={**retire, "expected_revision": 2}, headers=cast["admin2"].headers))
+    assert (retired["status"], retired["revision"]) == ("retired", 3)
+
+
+def test_bad_claims_are_refused_naming_the_field(http: httpx.Client, cast: dict[str, SignedIn]) -> None:
+    editor = cast["editor"]
+    assert problem(new_claim(http, editor, text="x"), 422)["field"] == "body.text"
+    assert problem(new_claim(http, editor, actor={"id": "someone"}), 422)["field"] == "body.actor"
+    unknown_unit = problem(new_claim(http, editor, unit_code="no-such-unit"), 422)
+    assert unknown_unit["field"] == "unit_code"
+    assert problem(http.get("/v1/monitoring/claims/bad id!", headers=editor.headers), 422)["field"] == "path.claim_id"
+    assert problem(http.get("/v1/monitoring/claims/c-none", headers=editor.headers), 404)["field"] == "claim_id"
+    claim = ok(new_claim(http, editor), 201)
+    nothing = http.patch(
+        f"/v1/monitoring/claims/{claim['claim_id']}", json={}, headers={**editor.headers, "If-Match": '"1"'}
+    )
+    assert problem(nothing, 422)["field"] == "body"
+
+
+def test_officers_read_only_their_units_claims_and_others_are_refused(
+    http: httpx.Client, cast: dict[str, SignedIn]
+) -> None:
+    claim = ok(new_claim(http, cast["editor"]), 201)  # answered by so-vhtt
+    path = f"/v1/monitoring/claims/{claim['claim_id']}"
+    vhtt, yte = cast["officer_vhtt"], cast["officer"]
+    assert ok(http.get(path, headers=vhtt.headers))["claim_id"] == claim["claim_id"]
+    assert problem(http.get(path, headers=yte.headers), 404)["detail"] == f"no claim {claim['claim_id']}"
+    theirs = ok(http.get("/v1/monitoring/claims", headers=vhtt.headers))["items"]
+    assert claim["claim_id"] in {c["claim_id"] for c in theirs} and {c["unit_code"] for c in theirs} == {"so-vhtt"}
+    ours = ok(http.get("/v1/monitoring/claims", headers=yte.headers))["items"]
+    assert all(c["unit_code"] == "so-yte" for c in ours) and claim["claim_id"] not in {c["claim_id"] for c in ours}
+    asked = http.get("/v1/monitoring/claims?unit_code=so-vhtt", headers=yte.headers)
+    assert problem(asked, 403)["field"] == "unit_code"
+    assert problem(http.patch(path, json={"status": "retired"}, headers={**vhtt.headers, "If-Match": '"1"'}), 403)
+    assert problem(new_claim(http, vhtt), 403)["status"] == 403
+    for desk_only in ("/v1/monitoring/trends", f"{path}/spread", "/v1/monitoring/stories/s-1"):
+        assert problem(http.get(desk_only, headers=vhtt.headers), 403)["status"] == 403
+
+
+def test_journalists_and_the_public_are_refused(http: httpx.Client, cast: dict[str, SignedIn]) -> None:
+    paths = ["/v1/monitoring/claims", "/v1/monitoring/claims/c-x", "/v1/monitoring/alerts", "/v1/monitoring/trends",
+             "/v1/monitoring/stories/s-x", "/v1/monitoring/claims/c-x/spread"]  # fmt: skip
+    for path in paths:
+        assert problem(http.get(path), 401)["status"] == 401
+        assert problem(http.get(path, headers=cast["journalist"].headers), 403)["status"] == 403
+        assert problem(http.get(path, headers=cast["entitled"].headers), 403)["status"] == 403
+    assert problem(new_claim(http, cast["journalist"]), 403)["status"] == 403
+    assert new_claim(http, SignedIn("x", "not-a-token")).status_code == 401
+
+
+def test_an_alert_reaches_the_desk_and_the_responsible_unit_only(
+    http: httpx.Client, cast: dict[str, SignedIn], amqp: str
+) -> None:
+    editor = cast["editor"]
+    text = "Cầu Long Biên sẽ bị phá dỡ vào cuối năm nay"
+    claim = ok(new_claim(http, editor, claim_id=f"c-cau-{uuid.uuid4().hex[:6]}", text=text), 201)
+    with EventPublisher(amqp, source="crawler-1") as publisher:
+        for n, text in enumerate(RUMOUR):
+            publisher.emit("item_observed", {
+                "source_name": f"fb-group-{n}", "source_type": "social",
+                "url": f"https://fb-group-{n}.example/posts/{uuid.uuid4().hex[:8]}", "text": text,
+                "published_at": (utcnow() - timedelta(minutes=3 - n)).isoformat(),
+                "engagement": {"shares": n, "comments": 1, "reactions": 2},
+            })  # fmt: skip
+    query = f"/v1/monitoring/alerts?claim_id={claim['claim_id']}"
+    deadline = time.monotonic() + 15
+    while not (alerts := ok(http.get(query, headers=editor.headers))["items"]):
+        assert time.monotonic() < deadline, "no misinformation_alert reached the desk"
+        time.sleep(0.1)
+    page = AlertPage.model_validate({"items": alerts})
+    assert page.items[0].responsible_unit_code == "so-vhtt" and page.items[0].claim_id == claim["claim_id"]
+    assert ok(http.get(query, headers=cast["officer_vhtt"].headers))["items"][0]["alert_id"] == page.items[0].alert_id
+    assert ok(http.get(query, headers=cast["officer"].headers))["items"] == []  # so-yte answers for none of it
+    spread = ok(http.get(f"/v1/monitoring/claims/{claim['claim_id']}/spread?bucket_minutes=15", headers=editor.headers))
+    assert spread["rumour_items"] >= 1 and spread["claim_id"] == claim["claim_id"]
+    trends = http.get("/v1/monitoring/trends?limit=5", headers=editor.headers)
+    assert "items" in ok(trends) and trends.headers["vary"] == "Authorization"
+
+
+def test_openapi_documents_every_monitoring_route_with_examples(http: httpx.Client) -> None:
+    spec = ok(http.get("/openapi.json"))
+    operations = {
+        (method, path): operation
+        for path, item in spec["paths"].items()
+        if path.startswith("/v1/monitoring/")
+        for method, operation in item.items()
+    }
+    assert len(operations) == 8
+    for (method, path), operation in operations.items():
+        success = next(code for code in operation["responses"] if code.startswith("2"))
+        assert any("example" in entry for entry in operation["responses"][success]["content"].values()), (method, path)
+        assert operation.get("summary") and operation.get("tags") == ["monitoring"], (method, path)
+    schemas = spec["components"]["schemas"]
+    for model in (NewClaim, ClaimChange):
+        assert all(model.model_validate(example) for example in schemas[model.__name__]["examples"])
