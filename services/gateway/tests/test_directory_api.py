@@ -6,60 +6,36 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from presscenter.gateway.settings import GatewaySettings
-from presscenter.gateway.testing.live_gateway import live_gateway
-from presscenter.gateway.testing.nameko_services import nameko_service
+from presscenter.gateway.testing.stack import Stack, gateway_and_services, ok, problem
 from presscenter.shared.rpc.feedback import UnitDetail, UnitPage
 from presscenter.shared.sdk import EventPublisher
-from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
-
-FEEDBACK_CONFIG = Path(__file__).parents[2] / "feedback" / "config.yaml"
-GATEWAY_TEST_SETTINGS: dict[str, Any] = {
-    "rpc_timeout": 5.0,
-    "rpc_connect_timeout": 2.0,
-    "rate_limit_ip_per_second": 0,
-    "rate_limit_token_per_second": 0,
-}
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def amqp() -> Iterator[str]:
-    with fresh_vhost("gateway-directory") as vhost:
-        yield amqp_url(vhost)
-
-
-@pytest.fixture(scope="module")
-def http(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any, amqp: str) -> Iterator[httpx.Client]:
+def stack(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iterator[Stack]:
     """No accounts: every directory route is public (the gateway runs without identity)."""
-    workdir = tmp_path_factory.mktemp("directory-api")
-    db = f"fb_{uuid.uuid4().hex[:10]}"
-    settings = GatewaySettings(amqp_uri=amqp, **GATEWAY_TEST_SETTINGS)
-    with (
-        nameko_service("feedback", FEEDBACK_CONFIG, amqp, embedded_mongo.uri, db, workdir / "feedback.log"),
-        live_gateway(settings, None) as gateway,
-        httpx.Client(base_url=gateway.url, timeout=10) as client,
-    ):
+    workdir = tmp_path_factory.mktemp("directory")
+    with gateway_and_services(
+        embedded_mongo.uri, workdir, {"feedback": {}}, vhost_prefix="gateway-directory", with_auth=False
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def amqp(stack: Stack) -> str:
+    return stack.amqp_uri
+
+
+@pytest.fixture(scope="module")
+def http(stack: Stack) -> Iterator[httpx.Client]:
+    with stack.client() as client:
         yield client
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    return response.json()  # type: ignore[no-any-return]
 
 
 def codes(http: httpx.Client, **params: Any) -> list[str]:

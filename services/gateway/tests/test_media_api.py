@@ -10,66 +10,40 @@ that blob transfers are capped by the signed URL, not by MAX_BODY_BYTES.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from presscenter.gateway.auth import AuthSettings
 from presscenter.gateway.routes import media_bodies as bodies
-from presscenter.gateway.settings import GatewaySettings
-from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, PRESS_CAST, SignedIn, login, sign_in
-from presscenter.gateway.testing.live_gateway import live_gateway
-from presscenter.gateway.testing.nameko_services import nameko_service
+from presscenter.gateway.testing.accounts import ADMIN, PRESS_CAST, SignedIn, login, sign_in
+from presscenter.gateway.testing.stack import gateway_and_services, ok, problem
 from presscenter.media import testing as samples
 from presscenter.shared.rpc.media import Asset, DownloadLink, DownloadPage, UploadGrant
-from presscenter.shared.testing.embedded_mongo import free_port
-from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
-MEDIA_CONFIG = Path(__file__).parents[2] / "media" / "config.yaml"
-SECRET = "test-signing-key-0123456789-abcdefghij"
 BODY_LIMIT = 4096
-GATEWAY_TEST_SETTINGS: dict[str, Any] = {
-    "rpc_timeout": 10.0,
-    "rpc_connect_timeout": 2.0,
-    "rate_limit_ip_per_second": 0,
-    "rate_limit_token_per_second": 0,
-    "max_body_bytes": BODY_LIMIT,
-}
-PROBLEM = "application/problem+json"
 CAST = {**PRESS_CAST, "officer_gddt": {"username": "officer.sogddt", "role": "unit_officer", "unit_code": "so-gddt"}}
 PHOTO = samples.jpeg_with_gps(320, 240)
 
 
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iterator[str]:
-    workdir = tmp_path_factory.mktemp("media-api")
-    suffix = uuid.uuid4().hex[:10]
-    media_address = f"127.0.0.1:{free_port()}"
-    with fresh_vhost("gateway-media") as vhost:
-        url = amqp_url(vhost)
-        settings = GatewaySettings(amqp_uri=url, media_http_url=f"http://{media_address}", **GATEWAY_TEST_SETTINGS)
-        auth = AuthSettings(
-            mongo_uri=embedded_mongo.uri,
-            mongo_db=f"gw_{suffix}",
-            jwt_secret=SECRET,
-            admin_username=ADMIN[0],
-            admin_password=ADMIN[1],
-            **FAST_HASHING,
-        )
-        with live_gateway(settings, auth) as gateway:
-            environment = {
-                "HEALTH_ADDRESS": media_address,
+    workdir = tmp_path_factory.mktemp("media")
+    with gateway_and_services(
+        embedded_mongo.uri,
+        workdir,
+        {
+            "media": {
                 "MEDIA_STORAGE": "local",
                 "MEDIA_STORAGE_DIR": str(workdir / "store"),
-                "MEDIA_PUBLIC_URL": f"{gateway.url}/v1/media/blobs",
+                "MEDIA_PUBLIC_URL": "{gateway_url}/v1/media/blobs",
             }
-            log = workdir / "media.log"
-            with nameko_service("media", MEDIA_CONFIG, url, embedded_mongo.uri, f"media_{suffix}", log, environment):
-                yield gateway.url
+        },
+        vhost_prefix="gateway-media",
+        gateway={"rpc_timeout": 10.0, "max_body_bytes": BODY_LIMIT},
+    ) as stack:
+        yield stack.url
 
 
 @pytest.fixture(scope="module")
@@ -81,17 +55,6 @@ def http(gateway_url: str) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def cast(http: httpx.Client) -> dict[str, SignedIn]:
     return sign_in(http, ADMIN, CAST)
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    return response.json()  # type: ignore[no-any-return]
 
 
 def request_upload(http: httpx.Client, who: SignedIn, data: bytes, **fields: Any) -> httpx.Response:

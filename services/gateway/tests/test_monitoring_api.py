@@ -11,32 +11,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from presscenter.gateway.auth import AuthSettings
 from presscenter.gateway.routes.monitoring import ClaimChange, NewClaim
-from presscenter.gateway.settings import GatewaySettings
-from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, PRESS_CAST, SignedIn, sign_in
-from presscenter.gateway.testing.live_gateway import live_gateway
-from presscenter.gateway.testing.nameko_services import nameko_service
+from presscenter.gateway.testing.accounts import ADMIN, PRESS_CAST, SignedIn, sign_in
+from presscenter.gateway.testing.stack import gateway_and_services, ok, problem
 from presscenter.shared.events.envelope import utcnow
 from presscenter.shared.rpc.monitoring import AlertPage, Claim, ClaimPage
 from presscenter.shared.sdk import EventPublisher
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
-MONITORING_CONFIG = Path(__file__).parents[2] / "monitoring" / "config.yaml"
-SECRET = "test-signing-key-0123456789-abcdefghij"
-GATEWAY_TEST_SETTINGS: dict[str, Any] = {
-    "rpc_timeout": 5.0,
-    "rpc_connect_timeout": 2.0,
-    "rate_limit_ip_per_second": 0,
-    "rate_limit_token_per_second": 0,
-}
-PROBLEM = "application/problem+json"
 CAST = {
     **PRESS_CAST,
     "officer_vhtt": {"username": "officer.sovhtt", "role": "unit_officer", "unit_code": "so-vhtt"},
@@ -56,23 +43,12 @@ def amqp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any, amqp: str) -> Iterator[str]:
-    workdir = tmp_path_factory.mktemp("monitoring-api")
-    suffix = uuid.uuid4().hex[:10]
-    settings = GatewaySettings(amqp_uri=amqp, **GATEWAY_TEST_SETTINGS)
-    auth = AuthSettings(
-        mongo_uri=embedded_mongo.uri,
-        mongo_db=f"gw_{suffix}",
-        jwt_secret=SECRET,
-        admin_username=ADMIN[0],
-        admin_password=ADMIN[1],
-        **FAST_HASHING,
-    )
-    with (
-        nameko_service("monitoring", MONITORING_CONFIG, amqp, embedded_mongo.uri, f"mon_{suffix}", workdir / "mon.log"),
-        live_gateway(settings, auth) as gateway,
-    ):
-        yield gateway.url
+def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("monitoring")
+    with gateway_and_services(
+        embedded_mongo.uri, workdir, {"monitoring": {}}, vhost_prefix="gateway-monitoring"
+    ) as stack:
+        yield stack.url
 
 
 @pytest.fixture(scope="module")
@@ -84,17 +60,6 @@ def http(gateway_url: str) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def cast(http: httpx.Client) -> dict[str, SignedIn]:
     return sign_in(http, ADMIN, CAST)
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    return response.json()  # type: ignore[no-any-return]
 
 
 def new_claim(http: httpx.Client, who: SignedIn, **fields: Any) -> httpx.Response:

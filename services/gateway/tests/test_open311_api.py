@@ -7,32 +7,18 @@ One feedback service and one gateway for the module.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import httpx
 import pytest
 
-from presscenter.gateway.auth import AuthSettings
 from presscenter.gateway.routes.open311 import JURISDICTION_ID
-from presscenter.gateway.settings import GatewaySettings
-from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, SignedIn, login, sign_in
-from presscenter.gateway.testing.live_gateway import live_gateway
-from presscenter.gateway.testing.nameko_services import nameko_service
+from presscenter.gateway.testing.accounts import ADMIN, SignedIn, login, sign_in
+from presscenter.gateway.testing.stack import gateway_and_services, ok
 from presscenter.shared.rpc.feedback import GeoReportRequest, GeoReportService
-from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
-FEEDBACK_CONFIG = Path(__file__).parents[2] / "feedback" / "config.yaml"
-SECRET = "test-signing-key-0123456789-abcdefghij"
-GATEWAY_TEST_SETTINGS: dict[str, Any] = {
-    "rpc_timeout": 5.0,
-    "rpc_connect_timeout": 2.0,
-    "rate_limit_ip_per_second": 0,
-    "rate_limit_token_per_second": 0,
-}
 CAST: dict[str, dict[str, Any]] = {
     "journalist": {"username": "journalist.open311", "role": "journalist", "outlet": "Báo Hà Nội Mới"},
     "other_journalist": {"username": "journalist.other311", "role": "journalist", "outlet": "VnExpress"},
@@ -43,27 +29,10 @@ V2 = "/open311/v2"
 
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iterator[str]:
-    workdir = tmp_path_factory.mktemp("open311-api")
-    suffix = uuid.uuid4().hex[:10]
-    with fresh_vhost("gateway-open311") as vhost:
-        url = amqp_url(vhost)
-        settings = GatewaySettings(amqp_uri=url, **GATEWAY_TEST_SETTINGS)
-        auth = AuthSettings(
-            mongo_uri=embedded_mongo.uri,
-            mongo_db=f"gw_{suffix}",
-            jwt_secret=SECRET,
-            admin_username=ADMIN[0],
-            admin_password=ADMIN[1],
-            **FAST_HASHING,
-        )
-        environment = {"WORKING_CALENDAR": "always"}
-        with (
-            nameko_service(
-                "feedback", FEEDBACK_CONFIG, url, embedded_mongo.uri, f"fb_{suffix}", workdir / "fb.log", environment
-            ),
-            live_gateway(settings, auth) as gateway,
-        ):
-            yield gateway.url
+    workdir = tmp_path_factory.mktemp("open311")
+    services = {"feedback": {"WORKING_CALENDAR": "always"}}
+    with gateway_and_services(embedded_mongo.uri, workdir, services, vhost_prefix="gateway-open311") as stack:
+        yield stack.url
 
 
 @pytest.fixture(scope="module")
@@ -93,11 +62,6 @@ def keys(http: httpx.Client, cast: dict[str, SignedIn]) -> dict[str, str]:
         "reader": issue(cast["journalist"].account_id, ["releases:write"]),
         "other": issue(cast["other_journalist"].account_id, ["questions:write"]),
     }
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def errors(response: httpx.Response, status: int) -> list[dict[str, Any]]:

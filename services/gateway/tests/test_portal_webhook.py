@@ -12,24 +12,26 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pymongo import MongoClient
 
-from presscenter.gateway.auth import AuthSettings
 from presscenter.gateway.settings import GatewaySettings
-from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, SignedIn, sign_in
+from presscenter.gateway.testing.accounts import ADMIN, SignedIn, sign_in
 from presscenter.gateway.testing.live_gateway import live_gateway
 from presscenter.gateway.testing.nameko_services import releases_service
+from presscenter.gateway.testing.stack import (
+    GATEWAY_TEST_SETTINGS,
+    auth_settings_for_tests,
+    service_config,
+)
 from presscenter.shared import signing
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
-RELEASES_CONFIG = Path(__file__).parents[2] / "releases" / "config.yaml"
-JWT_SECRET = "test-signing-key-0123456789-abcdefghij"
 CURRENT, PREVIOUS = "portal-secret-2026-current-0123456789", "portal-secret-2025-previous-987654321"
+RELEASES_CONFIG = service_config("releases")
 MAX_BYTES = 16_384
 TOLERANCE = 300
 PROBLEM = "application/problem+json"
@@ -60,22 +62,12 @@ def portal(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Ite
             url = amqp_url(vhost)
             settings = GatewaySettings(
                 amqp_uri=url,
-                rpc_timeout=5.0,
-                rpc_connect_timeout=2.0,
-                rate_limit_ip_per_second=0,
-                rate_limit_token_per_second=0,
+                **GATEWAY_TEST_SETTINGS,
                 portal_webhook_secrets=[CURRENT, PREVIOUS],
                 portal_webhook_tolerance_seconds=TOLERANCE,
                 portal_webhook_max_bytes=MAX_BYTES,
             )
-            auth = AuthSettings(
-                mongo_uri=embedded_mongo.uri,
-                mongo_db=f"gw_{suffix}",
-                jwt_secret=JWT_SECRET,
-                admin_username=ADMIN[0],
-                admin_password=ADMIN[1],
-                **FAST_HASHING,
-            )
+            auth = auth_settings_for_tests(embedded_mongo.uri, f"gw_{suffix}")
             with (
                 releases_service(RELEASES_CONFIG, url, embedded_mongo.uri, f"rel_{suffix}", workdir / "releases.log"),
                 live_gateway(settings, auth, access_log=False) as a,
@@ -224,7 +216,7 @@ def test_a_request_the_releases_service_could_not_take_may_be_sent_again(embedde
             amqp_uri=amqp_url(vhost), rpc_timeout=2.0, rpc_connect_timeout=2.0, rate_limit_ip_per_second=0,
             rate_limit_token_per_second=0, portal_webhook_secrets=[CURRENT],
         )  # fmt: skip
-        auth = AuthSettings(mongo_uri=embedded_mongo.uri, mongo_db=f"gw_{uuid.uuid4().hex[:10]}", jwt_secret=JWT_SECRET)
+        auth = auth_settings_for_tests(embedded_mongo.uri)
         with live_gateway(settings, auth, access_log=False) as gateway, httpx.Client(base_url=gateway.url) as http:
             body, headers = signed(release_payload())
             for _ in range(2):

@@ -6,32 +6,24 @@ earlier version, naming the version they had and the new one.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from presscenter.gateway.auth import AuthSettings
-from presscenter.gateway.settings import GatewaySettings
 from presscenter.gateway.stream_topics import correction_notices
-from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, PRESS_CAST, SignedIn, sign_in
-from presscenter.gateway.testing.live_gateway import live_gateway
-from presscenter.gateway.testing.nameko_services import releases_service
+from presscenter.gateway.testing.accounts import ADMIN, PRESS_CAST, SignedIn, sign_in
 from presscenter.gateway.testing.sse_client import EventStreamReader
+from presscenter.gateway.testing.stack import gateway_and_services, ok
 from presscenter.shared.events.envelope import make_event
 from presscenter.shared.events.releases import ReleaseCorrected, ReleaseSnapshot
 from presscenter.shared.rpc.releases import Recipient, ReleaseRecipients, VersionDownload, Viewer
-from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 pytestmark = pytest.mark.anyio
 
-RELEASES_CONFIG = Path(__file__).parents[2] / "releases" / "config.yaml"
-JWT_SECRET = "test-signing-key-0123456789-abcdefghij"
 CAST = {**PRESS_CAST, "other_officer": {"username": "officer.sogd", "role": "unit_officer", "unit_code": "so-gddt"}}
 CONTENT = {
     "title": "Hà Nội tăng cường phòng chống sốt xuất huyết",
@@ -50,28 +42,17 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("recipients")
-    suffix = uuid.uuid4().hex[:10]
-    with fresh_vhost("gateway-recipients") as vhost:
-        url = amqp_url(vhost)
-        settings = GatewaySettings(
-            amqp_uri=url, rpc_timeout=5.0, rpc_connect_timeout=2.0, rate_limit_ip_per_second=0,
-            rate_limit_token_per_second=0,
-        )  # fmt: skip
-        auth = AuthSettings(
-            mongo_uri=embedded_mongo.uri, mongo_db=f"gw_{suffix}", jwt_secret=JWT_SECRET,
-            admin_username=ADMIN[0], admin_password=ADMIN[1], **FAST_HASHING,
-        )  # fmt: skip
-        with (
-            releases_service(RELEASES_CONFIG, url, embedded_mongo.uri, f"rel_{suffix}", workdir / "releases.log"),
-            live_gateway(settings, auth, stream_environment={"STREAM_HEARTBEAT_SECONDS": "0.5"}) as gateway,
-            httpx.Client(base_url=gateway.url, timeout=10) as http,
-        ):
-            yield Stack(gateway.url, sign_in(http, ADMIN, CAST))
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    return response.json()  # type: ignore[no-any-return]
+    with (
+        gateway_and_services(
+            embedded_mongo.uri,
+            workdir,
+            {"releases": {}},
+            vhost_prefix="gateway-recipients",
+            stream_environment={"STREAM_HEARTBEAT_SECONDS": "0.5"},
+        ) as running,
+        running.client() as http,
+    ):
+        yield Stack(running.url, sign_in(http, ADMIN, CAST))
 
 
 async def step(http: httpx.AsyncClient, who: SignedIn, release: dict[str, Any], action: str, **body: Any) -> Any:

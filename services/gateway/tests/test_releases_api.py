@@ -10,31 +10,17 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import feedparser
 import httpx
 import pytest
 
-from presscenter.gateway.auth import AuthSettings
 from presscenter.gateway.routes import release_bodies as bodies
-from presscenter.gateway.settings import GatewaySettings
-from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, SignedIn, sign_in
-from presscenter.gateway.testing.live_gateway import live_gateway
-from presscenter.gateway.testing.nameko_services import releases_service
+from presscenter.gateway.testing.accounts import ADMIN, SignedIn, sign_in
+from presscenter.gateway.testing.stack import gateway_and_services, ok, problem
 from presscenter.shared.rpc.releases import Release, ReleasePage
-from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
-RELEASES_CONFIG = Path(__file__).parents[2] / "releases" / "config.yaml"
-SECRET = "test-signing-key-0123456789-abcdefghij"
-GATEWAY_TEST_SETTINGS: dict[str, Any] = {
-    "rpc_timeout": 5.0,
-    "rpc_connect_timeout": 2.0,
-    "rate_limit_ip_per_second": 0,
-    "rate_limit_token_per_second": 0,
-}
-PROBLEM = "application/problem+json"
 BODY_MODELS = (
     bodies.NewRelease,
     bodies.ContentChange,
@@ -61,24 +47,9 @@ def content(title: str = "Hà Nội tăng cường phòng chống sốt xuất h
 
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iterator[str]:
-    workdir = tmp_path_factory.mktemp("releases-api")
-    suffix = uuid.uuid4().hex[:10]
-    with fresh_vhost("gateway-releases") as vhost:
-        url = amqp_url(vhost)
-        settings = GatewaySettings(amqp_uri=url, **GATEWAY_TEST_SETTINGS)
-        auth = AuthSettings(
-            mongo_uri=embedded_mongo.uri,
-            mongo_db=f"gw_{suffix}",
-            jwt_secret=SECRET,
-            admin_username=ADMIN[0],
-            admin_password=ADMIN[1],
-            **FAST_HASHING,
-        )
-        with (
-            releases_service(RELEASES_CONFIG, url, embedded_mongo.uri, f"rel_{suffix}", workdir / "releases.log"),
-            live_gateway(settings, auth) as gateway,
-        ):
-            yield gateway.url
+    workdir = tmp_path_factory.mktemp("releases")
+    with gateway_and_services(embedded_mongo.uri, workdir, {"releases": {}}, vhost_prefix="gateway-releases") as stack:
+        yield stack.url
 
 
 @pytest.fixture(scope="module")
@@ -90,17 +61,6 @@ def http(gateway_url: str) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def cast(http: httpx.Client) -> dict[str, SignedIn]:
     return sign_in(http, ADMIN)
-
-
-def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    return response.json()  # type: ignore[no-any-return]
 
 
 def if_match(who: SignedIn, release: dict[str, Any]) -> dict[str, str]:

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,10 +26,15 @@ from presscenter.gateway.auth import AuthSettings
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.gateway.stream import EventRing, LiveStream, StreamHub, StreamItem, StreamMetrics, StreamSettings
 from presscenter.gateway.stream_topics import Projection, StreamRegistry, everyone, release_readers
-from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, SignedIn, sign_in
+from presscenter.gateway.testing.accounts import ADMIN, SignedIn, sign_in
 from presscenter.gateway.testing.live_gateway import LiveGateway, live_gateway
 from presscenter.gateway.testing.nameko_services import releases_service
 from presscenter.gateway.testing.sse_client import EventStreamReader, SseEvent
+from presscenter.gateway.testing.stack import (
+    GATEWAY_TEST_SETTINGS,
+    auth_settings_for_tests,
+    service_config,
+)
 from presscenter.shared.events.envelope import make_event
 from presscenter.shared.events.releases import ReleasePublished, ReleasePublishFailed, ReleaseSnapshot
 from presscenter.shared.logging_setup import LOG_FORMAT, RedactingFormatter
@@ -41,16 +45,8 @@ from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 pytestmark = pytest.mark.anyio
 
-RELEASES_CONFIG = Path(__file__).parents[2] / "releases" / "config.yaml"
-SECRET = "test-signing-key-0123456789-abcdefghij"
+RELEASES_CONFIG = service_config("releases")
 STREAM_ENVIRONMENT = {"STREAM_HEARTBEAT_SECONDS": "0.4", "STREAM_RECONNECT_INTERVAL": "0.2"}
-GATEWAY_TEST_SETTINGS: dict[str, Any] = {
-    "rpc_timeout": 5.0,
-    "rpc_connect_timeout": 2.0,
-    "amqp_reconnect_interval": 0.2,
-    "rate_limit_ip_per_second": 0,
-    "rate_limit_token_per_second": 0,
-}
 CONTENT = {
     "lead": "Sở Y tế Hà Nội khuyến cáo người dân diệt bọ gậy.",
     "body": "Từ tuần này, các phường triển khai chiến dịch **diệt bọ gậy**.",
@@ -94,14 +90,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iter
         with fresh_vhost("gateway-stream") as vhost:
             url = amqp_url(vhost)
             settings = GatewaySettings(amqp_uri=url, **GATEWAY_TEST_SETTINGS)
-            auth = AuthSettings(
-                mongo_uri=embedded_mongo.uri,
-                mongo_db=f"gw_{suffix}",
-                jwt_secret=SECRET,
-                admin_username=ADMIN[0],
-                admin_password=ADMIN[1],
-                **FAST_HASHING,
-            )
+            auth = auth_settings_for_tests(embedded_mongo.uri, f"gw_{suffix}")
             with (
                 releases_service(RELEASES_CONFIG, url, embedded_mongo.uri, f"rel_{suffix}", workdir / "releases.log"),
                 live_gateway(settings, auth, tracer_provider=provider, stream_environment=STREAM_ENVIRONMENT) as a,

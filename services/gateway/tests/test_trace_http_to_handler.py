@@ -32,15 +32,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from presscenter.gateway.auth import AuthSettings
 from presscenter.gateway.settings import GatewaySettings
-from presscenter.gateway.testing.accounts import ADMIN, FAST_HASHING, sign_in
+from presscenter.gateway.testing.accounts import ADMIN, sign_in
 from presscenter.gateway.testing.live_gateway import live_gateway
 from presscenter.gateway.testing.nameko_services import releases_service
+from presscenter.gateway.testing.stack import auth_settings_for_tests, service_config
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
-RELEASES_CONFIG = Path(__file__).parents[2] / "releases" / "config.yaml"
-JWT_SECRET = "test-signing-key-0123456789-abcdefghij"
 CONTENT = {"title": "Thông báo lịch tiếp công dân", "body": "Lịch tiếp công dân tháng 3.", "categories": ["admin"]}
 
 
@@ -146,13 +144,10 @@ def test_one_trace_from_the_http_request_through_rpc_to_the_event_handler(
         settings = GatewaySettings(
             amqp_uri=url, rpc_timeout=5.0, rate_limit_ip_per_second=0, rate_limit_token_per_second=0
         )
-        auth = AuthSettings(
-            mongo_uri=embedded_mongo.uri, mongo_db=f"gw_{suffix}", jwt_secret=JWT_SECRET,
-            admin_username=ADMIN[0], admin_password=ADMIN[1], **FAST_HASHING,
-        )  # fmt: skip
+        auth = auth_settings_for_tests(embedded_mongo.uri, f"gw_{suffix}")
         with (
             releases_service(
-                RELEASES_CONFIG,
+                service_config("releases"),
                 url,
                 embedded_mongo.uri,
                 f"rel_{suffix}",
