@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from presscenter.gateway.routes import feeds, portal, recipients, releases
 from presscenter.gateway.routes.blobs import router as blobs_router
+from presscenter.gateway.routes.console import console_router
 from presscenter.gateway.routes.directory import router as directory_router
 from presscenter.gateway.routes.media import router as media_router
 from presscenter.gateway.routes.monitoring import router as monitoring_router
@@ -28,4 +29,5 @@ def api_routers() -> list[APIRouter]:
         open311_router,
         directory_router,
         stream_router(),
+        console_router(),
     ]
