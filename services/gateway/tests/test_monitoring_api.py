@@ -18,11 +18,10 @@ import pytest
 
 from presscenter.gateway.routes.monitoring import ClaimChange, NewClaim
 from presscenter.gateway.testing.accounts import ADMIN, PRESS_CAST, SignedIn, sign_in
-from presscenter.gateway.testing.stack import gateway_and_services, ok, problem
+from presscenter.gateway.testing.stack import Stack, gateway_and_services, ok, problem
 from presscenter.shared.events.envelope import utcnow
 from presscenter.shared.rpc.monitoring import AlertPage, Claim, ClaimPage
 from presscenter.shared.sdk import EventPublisher
-from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 CAST = {
     **PRESS_CAST,
@@ -37,18 +36,22 @@ RUMOUR = [
 
 
 @pytest.fixture(scope="module")
-def amqp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_vhost("gateway-monitoring") as vhost:
-        yield amqp_url(vhost)
-
-
-@pytest.fixture(scope="module")
-def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iterator[str]:
+def stack(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("monitoring")
     with gateway_and_services(
         embedded_mongo.uri, workdir, {"monitoring": {}}, vhost_prefix="gateway-monitoring"
-    ) as stack:
-        yield stack.url
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def amqp(stack: Stack) -> str:
+    return stack.amqp_uri
+
+
+@pytest.fixture(scope="module")
+def gateway_url(stack: Stack) -> str:
+    return stack.url
 
 
 @pytest.fixture(scope="module")

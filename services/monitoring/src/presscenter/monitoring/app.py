@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from presscenter.monitoring.active import NotActive
 from presscenter.monitoring.analysis.claims import Claim
+from presscenter.monitoring.analysis.contradictions import ContradictionHit
 from presscenter.monitoring.analysis.engine import Item, MonitoringEngine, Observation, OfficialRelease
 from presscenter.monitoring.analysis.spread import SpreadItem, spread_series
 from presscenter.monitoring.analysis.trends import TrendAlert
@@ -34,6 +36,7 @@ from presscenter.shared.rpc.errors import InvalidInput
 from presscenter.shared.text import fold
 
 _log = logging.getLogger(__name__)
+RECONCILE_OVERLAP_US = 5_000_000
 SOURCE = "monitoring"
 EXAMPLES = 20
 ALERT_ITEMS = 50
@@ -105,6 +108,7 @@ def item_document(item: Item, seen: Observation, origin: Origin, now: datetime) 
         "claim_id": hit.claim_id if hit is not None else "",
         "stance": hit.stance if hit is not None else "",
         "claim_score": hit.score if hit is not None else 0.0,
+        "release_id": seen.contradiction.release_id if seen.contradiction is not None else "",
         "alert_id": "",
         "trend_ids": [t.trend_id for t in seen.trends],
     }
@@ -135,6 +139,43 @@ def alert_document(alert_id: str, score: float, claim: Claim, item: dict[str, An
         "unit_code": claim.unit_code,
         "topic": claim.topic or "",
         "score": score,
+        "raised_us": micros(now),
+        "first_seen_us": item["published_us"],
+        "last_seen_us": item["published_us"],
+        "item_count": 1,
+        "sources": [item["source"]],
+    }
+
+
+def contradiction_event(alert_id: str, hit: ContradictionHit, item: dict[str, Any], seen_at: datetime) -> EventPayload:
+    """The alert for items that state a release's facts otherwise: the release is the reference,
+    its unit answers; `claim_text` is what the item says."""
+    return MisinformationAlert(
+        alert_id=alert_id,
+        kind="contradicts_release",
+        score=hit.score,
+        claim_id=None,
+        claim_text=hit.said[:5_000],
+        release_id=hit.release_id,
+        responsible_unit_code=hit.unit_code,
+        items=[example(item)],
+        first_seen_at=seen_at,
+        refuted_by_release_id=hit.release_id,
+    )
+
+
+def contradiction_document(alert_id: str, hit: ContradictionHit, item: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "_id": alert_id,
+        "kind": "contradicts_release",
+        "claim_id": "",
+        "claim_text": hit.said[:5_000],
+        "release_id": hit.release_id,
+        "release_says": hit.fact[:5_000],
+        "reason": hit.reason[:500],
+        "unit_code": hit.unit_code,
+        "topic": "",
+        "score": hit.score,
         "raised_us": micros(now),
         "first_seen_us": item["published_us"],
         "last_seen_us": item["published_us"],
@@ -190,12 +231,16 @@ class MonitoringApp:
         directory: UnitDirectory,
         settings: MonitoringSettings,
         clock: Callable[[], datetime],
+        fence: Callable[[], bool] | None = None,
+        analyser: str = "",
     ):
         self.store = store
         self.holder = holder
         self.directory = directory
         self.settings = settings
         self.clock = clock
+        self.fence = fence  # whether this replica may still write what it analysed (see `active`)
+        self.analyser = analyser  # who analyses: recorded on each item
 
     # --- items coming in ------------------------------------------------------------------------
 
@@ -241,6 +286,8 @@ class MonitoringApp:
             if self.store.has_item(item.item_id):
                 return IngestResult(item.item_id, "duplicate")
             observation = engine.observe(item)
+            if self.fence is not None and not self.fence():
+                raise NotActive("the analysis lease moved to another replica")  # drops the engine
             self._store(engine, item, observation, origin, caused_by, now)
         return IngestResult(item.item_id, "stored", observation=observation)
 
@@ -254,16 +301,25 @@ class MonitoringApp:
         now: datetime,
     ) -> None:
         """One insert for the item and the events it raised, then the story, alert and trend views."""
-        hit = seen.claim
+        hit, contradiction = seen.claim, seen.contradiction
         claim = engine.claims.claim(hit.claim_id) if hit is not None else None
         doc = item_document(item, seen, origin, now)
+        doc["analysed_by"] = self.analyser
         events: list[EventPayload] = []
         attach_to = ""
-        if seen.alert is not None and claim is not None:
-            doc["alert_id"] = seen.alert.alert_id
-            events.append(alert_event(seen.alert.alert_id, seen.alert.score, claim, doc, item.published_at))
+        alert = seen.alert
+        if alert is not None and alert.kind == "contradicts_release" and contradiction is not None:
+            doc["alert_id"] = alert.alert_id
+            events.append(contradiction_event(alert.alert_id, contradiction, doc, item.published_at))
+        elif alert is not None and claim is not None:
+            doc["alert_id"] = alert.alert_id
+            events.append(alert_event(alert.alert_id, alert.score, claim, doc, item.published_at))
         elif hit is not None and hit.stance == "spread":
             open_alert = self.store.latest_alert(hit.claim_id)
+            if open_alert is not None:
+                attach_to = doc["alert_id"] = open_alert["_id"]
+        elif contradiction is not None:
+            open_alert = self.store.latest_release_alert(contradiction.release_id)
             if open_alert is not None:
                 attach_to = doc["alert_id"] = open_alert["_id"]
         examples = self._examples(seen.trends, doc)
@@ -272,8 +328,10 @@ class MonitoringApp:
         if not self.store.insert_item(doc, envelopes):
             raise RuntimeError(f"item {item.item_id} was stored meanwhile")  # the lock makes this unreachable
         self.store.add_to_story(seen.story_id, doc, doc["claim_id"] if doc["stance"] == "spread" else "")
-        if seen.alert is not None and claim is not None:
-            self.store.insert_alert(alert_document(seen.alert.alert_id, seen.alert.score, claim, doc, now))
+        if alert is not None and alert.kind == "contradicts_release" and contradiction is not None:
+            self.store.insert_alert(contradiction_document(alert.alert_id, contradiction, doc, now))
+        elif alert is not None and claim is not None:
+            self.store.insert_alert(alert_document(alert.alert_id, alert.score, claim, doc, now))
         elif attach_to:
             self.store.attach_to_alert(attach_to, item.source, doc["published_us"])
         for trend in seen.trends:
@@ -291,10 +349,10 @@ class MonitoringApp:
     # --- official releases ----------------------------------------------------------------------
 
     def on_release_published(self, event: EventEnvelope[ReleasePublished]) -> list[str]:
-        """A published release that refutes claims: record it on them and feed its text to the matcher."""
+        """A published release: its facts are checked against later items (contradictions), and if
+        it refutes claims, it is recorded on them and its text fed to the matcher. Returns the
+        claims it marked refuted."""
         release = event.payload.release
-        if not release.refutes_claim_ids:
-            return []
         published = release.published_at or event.occurred_at
         body = " ".join(part for part in (release.lead, release.body) if part)
         statement = OfficialRelease(
@@ -337,8 +395,9 @@ class MonitoringApp:
             "updated_us": now,
         }
         self.store.insert_claim(doc)
-        with self.holder.session(self.store) as engine:
-            engine.register_claim(claim_from_doc(doc))
+        if self.holder.built:  # else it is restored from the datastore, or reconciled by the active replica
+            with self.holder.session(self.store) as engine:
+                engine.register_claim(claim_from_doc(doc))
         return self._claim(doc)
 
     def update_claim(self, request: rpc.UpdateClaim) -> rpc.Claim:
@@ -355,12 +414,27 @@ class MonitoringApp:
             changes["refuted_us"] = micros(self.clock())
         changes["updated_us"] = micros(self.clock())
         doc = self.store.update_claim(request.claim_id, request.expected_revision, changes)
-        with self.holder.session(self.store) as engine:
-            if doc["status"] == "active":
-                engine.register_claim(claim_from_doc(doc))
-            else:
-                engine.forget_claim(doc["_id"])
+        if self.holder.built:
+            with self.holder.session(self.store) as engine:
+                self._apply_claim(engine, doc)
         return self._claim(doc)
+
+    @staticmethod
+    def _apply_claim(engine: MonitoringEngine, doc: dict[str, Any]) -> None:
+        if doc["status"] == "active":
+            engine.register_claim(claim_from_doc(doc))
+        else:
+            engine.forget_claim(doc["_id"])
+
+    def reconcile_claims(self, since_us: int) -> int:
+        """Apply to the engine the claims changed since `since_us` (on any replica); returns the
+        new mark. Changes are looked up again `RECONCILE_OVERLAP` back: clocks of replicas differ."""
+        docs = self.store.claims_changed_since(max(0, since_us - RECONCILE_OVERLAP_US))
+        if docs and self.holder.built:
+            with self.holder.session(self.store) as engine:
+                for doc in docs:
+                    self._apply_claim(engine, doc)
+        return max([since_us, *(int(d["updated_us"]) for d in docs)])
 
     def get_claim(self, request: rpc.GetClaim) -> rpc.Claim:
         return self._claim(self.store.claim(request.claim_id))
@@ -438,6 +512,10 @@ class MonitoringApp:
         query: dict[str, Any] = {}
         if request.claim_id:
             query["claim_id"] = request.claim_id
+        if request.kind:
+            query["kind"] = request.kind
+        if request.release_id:
+            query["release_id"] = request.release_id
         if request.unit_code:
             query["unit_code"] = request.unit_code
         if request.since:
@@ -454,6 +532,7 @@ class MonitoringApp:
             release_id=doc.get("release_id") or None,
             responsible_unit_code=doc["unit_code"],
             topic=doc.get("topic") or None,
+            release_says=doc.get("release_says") or None,
             score=doc["score"],
             raised_at=from_micros(doc["raised_us"]),
             first_seen_at=from_micros(doc["first_seen_us"]),

@@ -45,8 +45,10 @@ class ItemDocument(OutboxDocument):
     claim_id = me.StringField(default="")
     stance = me.StringField(default="")
     claim_score = me.FloatField(default=0.0)
+    release_id = me.StringField(default="")  # the release the item contradicts, if any
     alert_id = me.StringField(default="")
     trend_ids = me.ListField(me.StringField())
+    analysed_by = me.StringField(default="")  # the replica that held the analysis lease
 
 
 class StoryDocument(me.Document):
@@ -63,7 +65,11 @@ class StoryDocument(me.Document):
 
 
 class ClaimDocument(me.Document):
-    meta = {"collection": "claims", "db_alias": ALIAS, "indexes": ["status", "topic", "unit_code", "-created_us"]}
+    meta = {
+        "collection": "claims",
+        "db_alias": ALIAS,
+        "indexes": ["status", "topic", "unit_code", "-created_us", "updated_us"],
+    }
 
     id = me.StringField(primary_key=True)
     revision = me.IntField(required=True, min_value=1)
@@ -80,13 +86,19 @@ class ClaimDocument(me.Document):
 
 
 class AlertDocument(me.Document):
-    meta = {"collection": "alerts", "db_alias": ALIAS, "indexes": ["-raised_us", ("claim_id", "-raised_us")]}
+    meta = {
+        "collection": "alerts",
+        "db_alias": ALIAS,
+        "indexes": ["-raised_us", ("claim_id", "-raised_us"), ("release_id", "-raised_us")],
+    }
 
     id = me.StringField(primary_key=True)
     kind = me.StringField(required=True)
     claim_id = me.StringField(default="")
     claim_text = me.StringField(required=True)
     release_id = me.StringField(default="")
+    release_says = me.StringField(default="")  # for `contradicts_release`: the release's statement
+    reason = me.StringField(default="")  # for `contradicts_release`: which value or negation differs
     unit_code = me.StringField(required=True)
     topic = me.StringField(default="")
     score = me.FloatField(required=True)
@@ -114,7 +126,7 @@ class TrendDocument(me.Document):
 
 
 class StatementDocument(me.Document):
-    """An official release that refutes claims, as monitoring took it in."""
+    """An official release as monitoring took it in: its facts (contradictions) and the claims it refutes."""
 
     meta = {"collection": "statements", "db_alias": ALIAS, "indexes": ["published_us"]}
 

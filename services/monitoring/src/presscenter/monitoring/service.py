@@ -4,22 +4,21 @@ Run with `nameko run --config config.yaml presscenter.monitoring.service`. namek
 of this module that has entrypoints, so the mixin is reached through its module and models
 live in modules of their own.
 
-The analysis state is in memory (see `state`) and rebuilt from the datastore on start: run one
-replica of this service (a second one would analyse its share of the items without seeing the
-others').
+The analysis state is in memory (see `state`) and rebuilt from the datastore when needed. Any
+number of replicas may run: one holds the analysis lease and analyses every item and release,
+the others serve RPC and stand by to take over (see `active`).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
+import logging
 from typing import Any
 
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from presscenter.monitoring.active import ActiveLease, handle_analysed, new_owner
 from presscenter.monitoring.app import MonitoringApp
 from presscenter.monitoring.settings import MonitoringSettings
 from presscenter.monitoring.state import EngineHolder
@@ -37,11 +36,13 @@ from presscenter.shared.rpc import monitoring as m
 
 FEED_LEASE = "monitoring-feeds"
 FEED_CHECK_INTERVAL = 1.0  # seconds between checks; each feed is polled every FEED_INTERVAL
-_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+_log = logging.getLogger(__name__)
+LEASE_CHECK_INTERVAL = 1.0  # seconds between renewals of the analysis lease
 
 
 class Analysis(DependencyProvider):
-    """One analysis engine per container (with its lock and settings), shared by its workers."""
+    """One analysis engine per container (with its lock, settings and its view of the analysis
+    lease), shared by its workers."""
 
     def __init__(self, settings_cls: type[MonitoringSettings]):
         self.settings_cls = settings_cls
@@ -50,6 +51,15 @@ class Analysis(DependencyProvider):
         self.settings = self.settings_cls.load()
         self.holder = EngineHolder(self.settings.engine())
         self.indexed = False
+        self.lease = ActiveLease(new_owner(), self.settings.analysis_lease_seconds)
+        self.claims_seen_us = 0
+
+    def stop(self) -> None:
+        """Hand the analysis over at once: the standby takes the lease at its next renewal."""
+        try:
+            self.lease.release(LeaseStore(MonitoringStore().items.database))
+        except Exception as exc:  # it expires on its own
+            _log.warning("analysis lease not released: %s", exc)
 
     def get_dependency(self, worker_ctx: Any) -> Analysis:
         return self
@@ -74,7 +84,11 @@ class MonitoringService(health.HealthEndpoints):
     @property
     def app(self) -> MonitoringApp:
         a = self.analysis
-        return MonitoringApp(a.store(), a.holder, UnitDirectory(self.db), a.settings, utcnow)
+        leases = LeaseStore(self.db)
+        return MonitoringApp(
+            a.store(), a.holder, UnitDirectory(self.db), a.settings, utcnow,
+            fence=lambda: a.lease.holds(leases), analyser=a.lease.owner,
+        )  # fmt: skip
 
     # --- the claim registry -----------------------------------------------------------------------
 
@@ -122,11 +136,11 @@ class MonitoringService(health.HealthEndpoints):
 
     # --- coming in --------------------------------------------------------------------------------
 
-    @handle_event("departments", "item_observed")
+    @handle_analysed("departments", "item_observed")
     def on_item_observed(self, event: EventEnvelope[Any]) -> None:
         self.app.on_item_observed(event)
 
-    @handle_event("releases", "release_published")
+    @handle_analysed("releases", "release_published")
     def on_release_published(self, event: EventEnvelope[Any]) -> None:
         self.app.on_release_published(event)
 
@@ -134,11 +148,24 @@ class MonitoringService(health.HealthEndpoints):
     def on_directory_updated(self, event: EventEnvelope[Any]) -> None:
         UnitDirectory(self.db).apply(event.payload)
 
+    @timer(interval=LEASE_CHECK_INTERVAL, eager=True)
+    def keep_analysis_lease(self) -> None:
+        """Renew or take the analysis lease; a change of hands drops the engine (rebuilt from the
+        datastore when next used); the active replica picks up claims changed on other replicas."""
+        a = self.analysis
+        active, changed = a.lease.renew(LeaseStore(self.db))
+        if changed:
+            a.holder.invalidate()
+            a.claims_seen_us = 0
+        if active:
+            a.claims_seen_us = self.app.reconcile_claims(a.claims_seen_us)
+
     @timer(interval=FEED_CHECK_INTERVAL)
     def poll_feeds(self) -> None:
-        """Poll the feeds that are due; one replica at a time holds the lease."""
+        """Poll the feeds that are due, on the active analyser only (one replica at a time)."""
         settings = self.analysis.settings
-        if not settings.feed_urls:
+        if not settings.feed_urls or not self.analysis.lease.active:
             return
-        if LeaseStore(self.db).acquire(FEED_LEASE, _OWNER, ttl_s=max(30.0, 3 * settings.feed_timeout)):
+        ttl_s = max(30.0, 3 * settings.feed_timeout)
+        if LeaseStore(self.db).acquire(FEED_LEASE, self.analysis.lease.owner, ttl_s=ttl_s):
             self.app.poll_due_feeds()

@@ -36,6 +36,9 @@ class MonitoringSettings(ServiceSettings):
     trend_warmup_hours: float = Field(3.0, ge=0, description="Event time to watch before any trend is raised.")
     cooldown_hours: float = Field(6.0, gt=0, description="No second alert for the same claim or trend within this.")
     max_item_chars: int = Field(100_000, ge=100, description="Longer items are parked, not analysed.")
+    analysis_lease_seconds: float = Field(
+        10.0, ge=1.0, description="How long the active analyser's lease lasts unrenewed (standby takeover time)."
+    )
 
     @field_validator("feed_urls", mode="before")
     @classmethod

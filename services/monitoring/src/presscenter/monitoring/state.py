@@ -104,6 +104,8 @@ def restore(store: MonitoringStore, settings: EngineSettings, span: timedelta) -
         for doc in store.find_alerts({"raised_us": {"$gte": cooling}}, limit=10_000):
             if doc.get("claim_id"):
                 engine.restore_alert(doc["claim_id"], from_micros(doc["raised_us"]))
+            elif doc.get("release_id"):
+                engine.restore_release_alert(doc["release_id"], from_micros(doc["raised_us"]))
         for doc in store.find_trends({"detected_us": {"$gte": latest - micros_of(settings.trends.cooldown)}}, 10_000):
             engine.trends.restore_alert(trend_from_doc(doc, settings.trends.window))
     _log.info(

@@ -170,6 +170,10 @@ class MonitoringStore:
         cursor = self.claims.find(dict(query)).sort([("created_us", DESCENDING), ("_id", ASCENDING)])
         return list(cursor.skip(offset).limit(limit)), self.claims.count_documents(dict(query))
 
+    def claims_changed_since(self, since_us: int) -> list[dict[str, Any]]:
+        """Claims added or changed at or after `since_us`, oldest change first."""
+        return list(self.claims.find({"updated_us": {"$gte": since_us}}).sort("updated_us", ASCENDING))
+
     def active_claims(self) -> list[dict[str, Any]]:
         return list(self.claims.find({"status": "active"}))
 
@@ -196,6 +200,11 @@ class MonitoringStore:
 
     def latest_alert(self, claim_id: str) -> dict[str, Any] | None:
         return self.alerts.find_one({"claim_id": claim_id}, sort=[("raised_us", DESCENDING)])
+
+    def latest_release_alert(self, release_id: str) -> dict[str, Any] | None:
+        """The newest alert about items contradicting the release."""
+        query = {"release_id": release_id, "kind": "contradicts_release"}
+        return self.alerts.find_one(query, sort=[("raised_us", DESCENDING)])
 
     def find_alerts(self, query: Mapping[str, Any], limit: int) -> list[dict[str, Any]]:
         return list(self.alerts.find(dict(query)).sort([("raised_us", DESCENDING), ("_id", ASCENDING)]).limit(limit))

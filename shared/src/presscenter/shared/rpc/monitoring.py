@@ -106,8 +106,15 @@ class TrendPage(ContractModel):
     items: list[Trend]
 
 
+AlertKind = Literal["known_claim", "contradicts_release"]
+
+
 class ListAlerts(ContractModel):
     claim_id: str | None = Field(default=None, pattern=CLAIM_ID_PATTERN)
+    kind: AlertKind | None = Field(default=None, description="Only alerts of this kind.")
+    release_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Only alerts about items contradicting this release."
+    )
     unit_code: UnitCode | None = None
     since: AwareDatetime | None = None
     limit: int = Field(default=50, ge=1, le=200)
@@ -121,6 +128,9 @@ class Alert(ContractModel):
     release_id: str | None = None
     responsible_unit_code: str
     topic: str | None = None
+    release_says: str | None = Field(
+        default=None, description="For `contradicts_release`: the release's statement the items state otherwise."
+    )
     score: float = Field(ge=0, le=1)
     raised_at: AwareDatetime
     first_seen_at: AwareDatetime

@@ -1,9 +1,10 @@
-"""The whole analysis of one stream, in memory and without I/O: stories, claims, trends, alerts.
+"""The whole analysis of one stream, in memory and without I/O: stories, claims, trends, alerts
+(for a registered claim, or for a release whose facts an item states otherwise).
 
     engine = MonitoringEngine()
     engine.register_claim(Claim(...))
     observation = engine.observe(item)        # story, claim hit, trend alerts, misinformation alert
-    engine.apply_release(release)             # official statements that refute claims
+    engine.apply_release(release)             # official statements: facts, refuted claims
 
 Items must come roughly in event-time order. What to keep across restarts is stored by the
 caller (items with their story and claim, claims, alerts) and replayed with `restore_item` and
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from presscenter.monitoring.analysis.claims import Claim, ClaimHit, ClaimMatcher, ClaimSettings
+from presscenter.monitoring.analysis.contradictions import ContradictionHit, ContradictionIndex, ContradictionSettings
 from presscenter.monitoring.analysis.fingerprint import Fingerprint, fingerprint
 from presscenter.monitoring.analysis.stories import StoryClusterer, StorySettings
 from presscenter.monitoring.analysis.terms import TermStats
@@ -57,13 +59,16 @@ class OfficialRelease:
 
 @dataclass(frozen=True)
 class MisinformationDecision:
-    """A new alert to raise for `claim_id`, first seen on `item_id`."""
+    """A new alert to raise, first seen on `item_id`: for `claim_id` (kind `known_claim`), or for
+    the release `release_id` the item contradicts (kind `contradicts_release`)."""
 
     alert_id: str
-    claim_id: str
+    claim_id: str | None
     item_id: str
     score: float
     at: datetime
+    kind: str = "known_claim"
+    release_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class Observation:
     claim: ClaimHit | None
     trends: tuple[TrendAlert, ...] = ()
     alert: MisinformationDecision | None = None
+    contradiction: ContradictionHit | None = None
 
     @property
     def spreads(self) -> str | None:
@@ -87,12 +93,18 @@ class EngineSettings:
     stories: StorySettings = field(default_factory=StorySettings)
     claims: ClaimSettings = field(default_factory=ClaimSettings)
     trends: TrendSettings = field(default_factory=TrendSettings)
+    contradictions: ContradictionSettings = field(default_factory=ContradictionSettings)
     alert_cooldown: timedelta = timedelta(hours=6)
     max_linked_stories: int = 50_000
 
 
 def alert_id_for(claim_id: str, item_id: str) -> str:
     return "a-" + hashlib.sha256(f"{claim_id}\x00{item_id}".encode()).hexdigest()[:16]
+
+
+def release_alert_key(release_id: str) -> str:
+    """The cool-down key of alerts about items contradicting a release (never a claim id)."""
+    return f"release\x00{release_id}"
 
 
 class MonitoringEngine:
@@ -102,6 +114,7 @@ class MonitoringEngine:
         self.stories = StoryClusterer(s.stories)
         self.claims = ClaimMatcher(self.terms, s.claims)
         self.trends = BurstDetector(s.trends)
+        self.contradictions = ContradictionIndex(self.terms.idf, s.contradictions)
         self.reaccenter = Reaccenter()
         self._story_claims: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._last_alert: dict[str, datetime] = {}
@@ -116,7 +129,11 @@ class MonitoringEngine:
         self._last_alert.pop(claim_id, None)
 
     def apply_release(self, release: OfficialRelease) -> list[str]:
-        """Feed an official release: its text refutes the claims it names. Returns those claims' ids."""
+        """Feed an official release: its facts are checked against later items, and its text
+        refutes the claims it names. Returns those claims' ids."""
+        self.contradictions.add(
+            release.release_id, release.unit_code, release.title, release.body, release.published_at
+        )
         done = []
         for claim_id in release.refutes:
             claim = self.claims.claim(claim_id)
@@ -145,13 +162,24 @@ class MonitoringEngine:
         elif hit.stance == "spread":
             self.claims.learn(hit)
             self._link(assignment.story_id, hit)
+        contradiction = None
+        if hit is None and len(self.contradictions):
+            self.contradictions.expire(at)
+            contradiction = self.contradictions.check(headline(fp)[0], parts, at)
         self.reaccenter.count(c.accents for c in fp.chunks)
         terms = item_terms(headline(fp), self.reaccenter.labels)
         trends = self.trends.observe(item.item_id, at, item.source, assignment.story_id, terms)
         self.terms.add(fp.content_keys)
-        alert = self._alert_decision(item, hit)
+        alert = self._alert_decision(item, hit) or self._contradiction_decision(item, contradiction)
         return Observation(
-            item.item_id, assignment.story_id, assignment.is_new, assignment.similarity, hit, tuple(trends), alert
+            item.item_id,
+            assignment.story_id,
+            assignment.is_new,
+            assignment.similarity,
+            hit,
+            tuple(trends),
+            alert,
+            contradiction,
         )
 
     def _inherited(self, story_id: str, parts: tuple, fp: Fingerprint) -> ClaimHit | None:  # type: ignore[type-arg]
@@ -184,6 +212,19 @@ class MonitoringEngine:
             alert_id_for(hit.claim_id, item.item_id), hit.claim_id, item.item_id, hit.score, item.published_at
         )
 
+    def _contradiction_decision(self, item: Item, hit: ContradictionHit | None) -> MisinformationDecision | None:
+        if hit is None:
+            return None
+        key = release_alert_key(hit.release_id)
+        last = self._last_alert.get(key)
+        if last is not None and item.published_at - last < self.settings.alert_cooldown:
+            return None
+        self._last_alert[key] = item.published_at
+        return MisinformationDecision(
+            alert_id_for(key, item.item_id), None, item.item_id, hit.score, item.published_at,
+            "contradicts_release", hit.release_id,
+        )  # fmt: skip
+
     # --- restoring after a restart -------------------------------------------------------------------
 
     def restore_item(self, item: Item, story_id: str, claim_id: str | None, stance: str | None, score: float) -> None:
@@ -206,6 +247,10 @@ class MonitoringEngine:
         last = self._last_alert.get(claim_id)
         if last is None or at > last:
             self._last_alert[claim_id] = at
+
+    def restore_release_alert(self, release_id: str, at: datetime) -> None:
+        """Remember a contradiction alert already raised, so its cool-down survives a restart."""
+        self.restore_alert(release_alert_key(release_id), at)
 
 
 def headline(fp: Fingerprint) -> tuple[tuple[Sentence, ...]]:

@@ -108,3 +108,73 @@ class LshIndex(Generic[K]):
             elif bucket is not _NONE:
                 found.add(bucket)
         return found
+
+
+class GroupedLshIndex(Generic[K]):
+    """Banded LSH whose buckets count their keys per *group* (an item's story): `votes` gives each
+    group how many of its keys share a band with a signature, summed over the bands, without
+    visiting the keys one by one (a story republished a hundred times is one entry per band).
+
+    A bucket is its lone group while it holds one key, else a {group: keys} count."""
+
+    def __init__(self, num_perm: int = 64, bands: int = 32):
+        self._bands = LshIndex[K](num_perm, bands)  # for cutting signatures into band keys
+        self._tables: list[dict[int | bytes, Any]] = [{} for _ in range(bands)]
+        self._keys: dict[K, tuple[str, tuple[int | bytes, ...]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def insert(self, key: K, group: str, signature: Signature) -> None:
+        if key in self._keys:
+            self.remove(key)
+        bands = self._bands._band_keys(signature)
+        for table, band in zip(self._tables, bands, strict=True):
+            bucket = table.get(band)
+            if bucket is None:
+                table[band] = group
+            elif type(bucket) is dict:
+                bucket[group] = bucket.get(group, 0) + 1
+            else:
+                table[band] = {bucket: 2} if bucket == group else {bucket: 1, group: 1}
+        self._keys[key] = (group, tuple(bands))
+
+    def remove(self, key: K) -> None:
+        found = self._keys.pop(key, None)
+        if found is None:
+            return
+        group, bands = found
+        for table, band in zip(self._tables, bands, strict=True):
+            bucket = table.get(band)
+            if type(bucket) is dict:
+                left = bucket.get(group, 0) - 1
+                if left > 0:
+                    bucket[group] = left
+                else:
+                    bucket.pop(group, None)
+                if not bucket:
+                    del table[band]
+                elif len(bucket) == 1:
+                    ((only, count),) = bucket.items()
+                    if count == 1:
+                        table[band] = only
+            elif bucket is not None and bucket == group:
+                del table[band]
+
+    def votes(self, signature: Signature) -> dict[str, int]:
+        """For each group with a key sharing a band with `signature`: such (band, key) pairs."""
+        votes: dict[str, int] = {}
+        get = votes.get
+        for table, band in zip(self._tables, self._bands._band_keys(signature), strict=True):
+            bucket = table.get(band)
+            if bucket is None:
+                continue
+            if type(bucket) is dict:
+                for group, count in bucket.items():
+                    votes[group] = get(group, 0) + count
+            else:
+                votes[bucket] = get(bucket, 0) + 1
+        return votes

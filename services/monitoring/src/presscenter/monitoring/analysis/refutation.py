@@ -99,6 +99,17 @@ def _negated_positions(tokens: Sequence[Token]) -> set[int]:
     return negated
 
 
+def negated_positions(tokens: Sequence[Token]) -> set[int]:
+    """Indexes of the words negators negate in `tokens` (see `_negated_positions`)."""
+    return _negated_positions(tokens)
+
+
+@lru_cache(maxsize=1)
+def negator_keys() -> frozenset[str]:
+    """Keys of the one-word negators ("không", "chưa", ...): words that only carry the negation."""
+    return frozenset(n[0].key for n in _negator_tokens() if len(n) == 1)
+
+
 @lru_cache(maxsize=4096)
 def _claim_words(claim_tokens: tuple[Token, ...]) -> tuple[tuple[Token, ...], tuple[Token, ...]]:
     """The claim's content words it does not negate, and the words it negates."""

@@ -2,8 +2,10 @@
 
 For each new item:
 1. its word 3-grams that are still *rare* (seen in fewer than `common_after` stories) are
-   MinHashed; the LSH index returns earlier items that share a band, and the stories they
-   belong to are the candidates (with the stories that share one of its rare sentences exactly);
+   MinHashed; the stories of earlier items that share a band with it are the candidates, ranked
+   by the (band, item) pairs they share (the LSH buckets count items per story, so a story told
+   a hundred times costs one entry per band), with the stories that share one of its rare
+   sentences exactly;
 2. the item is compared (`fingerprint.similarity`, worked out by `story_match.ItemComparison`,
    which skips a story none of whose sentences overlaps the item's and a variant that cannot
    reach the threshold) with a few kept variants of each candidate story; sentences seen in
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from presscenter.monitoring.analysis.fingerprint import Fingerprint, uncommon
-from presscenter.monitoring.analysis.minhash import LshIndex, MinHasher, Signature
+from presscenter.monitoring.analysis.minhash import GroupedLshIndex, MinHasher, Signature
 from presscenter.monitoring.analysis.story_match import ItemComparison
 from presscenter.monitoring.text.sentences import Sentence
 
@@ -109,7 +111,7 @@ class StoryClusterer:
     def __init__(self, settings: StorySettings | None = None):
         self.settings = s = settings or StorySettings()
         self.hasher = MinHasher(s.num_perm)
-        self.lsh: LshIndex[int] = LshIndex(s.num_perm, s.bands)
+        self.lsh: GroupedLshIndex[int] = GroupedLshIndex(s.num_perm, s.bands)
         self.sentence_stories = StoryCounter(s.common_after, s.max_tracked_features)
         self.shingle_stories = StoryCounter(s.common_after, s.max_tracked_features)
         self._stories: dict[str, _Story] = {}
@@ -145,11 +147,7 @@ class StoryClusterer:
 
     def candidates(self, fp: Fingerprint) -> list[str]:
         """Stories worth comparing with `fp`, the ones with most shared LSH bands first."""
-        votes: dict[str, int] = {}
-        for key in self.lsh.query(self._signature(fp)):
-            story = self._item_story.get(key)
-            if story is not None:
-                votes[story] = votes.get(story, 0) + 1
+        votes = self.lsh.votes(self._signature(fp))
         for h in fp.body_hashes:
             if self.sentence_stories.count(h) < self.settings.common_after:
                 for story in self.sentence_stories.stories(h):
@@ -208,7 +206,7 @@ class StoryClusterer:
         story.items_indexed += 1
         key = self._next_key
         self._next_key += 1
-        self.lsh.insert(key, self._signature(fp))
+        self.lsh.insert(key, story_id, self._signature(fp))
         self._signed = None
         self._item_story[key] = story_id
         self._timeline.append((at, key))

@@ -194,7 +194,8 @@ class BurstDetector:
         now = self._record(item_id, at, source, story_id, terms)
         if now - (self._started or now) < self.settings.warmup:
             return []
-        bursting = [key for key in terms if self._bursts(key, now)]
+        known, least = self._terms, self.settings.min_volume
+        bursting = [key for key in terms if len(known[key].recent) >= least and self._bursts(key, now)]
         return self._alerts_for(bursting, now)
 
     def restore(self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]) -> None:
@@ -215,13 +216,18 @@ class BurstDetector:
         edges = self._edges(now)
         self._all.recent.append(mention)
         self._settle(self._all, edges)
-        known = self._terms
+        known, settle = self._terms, self._settle
+        window_start, oldest = edges
         for key, label in terms.items():
             term = known.get(key)
             if term is None:
                 term = known[key] = _Term(label)
-            term.recent.append(mention)
-            self._settle(term, edges)
+            recent = term.recent
+            recent.append(mention)
+            buckets = term.buckets
+            # most terms have nothing to settle: skip the call then (same outcome)
+            if recent[0].micros < window_start or (buckets and buckets[0][0] < oldest):
+                settle(term, edges)
         self._item_terms[item_id] = frozenset(terms)
         self._item_order.append((at, item_id))
         self._touches += 1

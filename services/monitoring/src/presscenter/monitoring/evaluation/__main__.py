@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"replayed {items} items in {elapsed:.1f}s ({items / max(elapsed, 1e-9):.0f} items/s), "
         f"{result.malformed} malformed, {len(result.trend_alerts)} trend alerts, "
-        f"{len(result.misinformation_alerts)} misinformation alerts -> {args.out}"
+        f"{len(result.misinformation_alerts)} misinformation alerts "
+        f"({sum(a['kind'] == 'contradicts_release' for a in result.misinformation_alerts)} contradicting a release, "
+        f"{len(result.contradictions)} items) -> {args.out}"
     )
     scorer = find_scorer(args.stream)
     if scorer is None:

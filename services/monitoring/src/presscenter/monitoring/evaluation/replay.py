@@ -2,7 +2,9 @@
 
 Reads `items.jsonl`, `claims.jsonl` and `releases.jsonl` only — never the labels — and writes
 `predictions.jsonl` (`{"id", "claim_id", "story"}` per item) and `trend_alerts.jsonl`
-(`{"at", "terms", "item_ids"}` per alert). A malformed item gets a prediction of its own
+(`{"at", "terms", "item_ids"}` per alert), beside them `misinformation_alerts.jsonl` (every alert
+raised, of either kind) and `contradictions.jsonl` (items found contradicting a release, with the
+release's statement and the item's). A malformed item gets a prediction of its own
 (no claim, a story of its own) and is counted, as the service parks it.
 """
 
@@ -27,6 +29,7 @@ class ReplayResult:
     predictions: list[dict[str, Any]] = field(default_factory=list)
     trend_alerts: list[dict[str, Any]] = field(default_factory=list)
     misinformation_alerts: list[dict[str, Any]] = field(default_factory=list)
+    contradictions: list[dict[str, Any]] = field(default_factory=list)
     malformed: int = 0
 
 
@@ -122,12 +125,20 @@ def replay(stream: Path, engine: MonitoringEngine | None = None) -> ReplayResult
             result.trend_alerts.append(
                 {"at": trend.at.isoformat(), "terms": list(trend.terms), "item_ids": list(trend.item_ids)}
             )
+        if observation.contradiction is not None:
+            hit = observation.contradiction
+            result.contradictions.append(
+                {"id": item.item_id, "release_id": hit.release_id, "score": hit.score, "reason": hit.reason,
+                 "release_says": hit.fact, "item_says": hit.said}
+            )  # fmt: skip
         if observation.alert is not None:
             alert = observation.alert
             result.misinformation_alerts.append(
                 {
                     "alert_id": alert.alert_id,
+                    "kind": alert.kind,
                     "claim_id": alert.claim_id,
+                    "release_id": alert.release_id,
                     "item_id": alert.item_id,
                     "at": alert.at.isoformat(),
                     "score": alert.score,
@@ -138,7 +149,13 @@ def replay(stream: Path, engine: MonitoringEngine | None = None) -> ReplayResult
 
 def write(result: ReplayResult, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("predictions.jsonl", result.predictions), ("trend_alerts.jsonl", result.trend_alerts)):
+    files = (
+        ("predictions.jsonl", result.predictions),
+        ("trend_alerts.jsonl", result.trend_alerts),
+        ("misinformation_alerts.jsonl", result.misinformation_alerts),
+        ("contradictions.jsonl", result.contradictions),
+    )
+    for name, rows in files:
         with (out / name).open("w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
