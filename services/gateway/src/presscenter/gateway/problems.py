@@ -12,6 +12,7 @@ as `instance`.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -288,13 +289,55 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Every error the routes can raise, answered as problem+json."""
+    """Every error the routes can raise, answered as problem+json (and documented so in the OpenAPI)."""
     app.add_exception_handler(RemoteServiceError, _remote_error)
     app.add_exception_handler(ServiceUnavailable, _unavailable)
     app.add_exception_handler(RpcTimeout, _timeout)
     app.add_exception_handler(BadReply, _bad_reply)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    document_framework_problems(app)
+
+
+def document_framework_problems(app: FastAPI) -> None:
+    """Document what the framework and middleware answer on every route, as the problem+json it is.
+
+    FastAPI documents each route's 422 as `application/json` `HTTPValidationError`; the gateway
+    answers it as problem+json (`_request_validation`). Routes taking a body may also answer 400 (a
+    body that cannot be decoded) and 413 (`BodySizeLimitMiddleware`); every rate-limited route 429.
+    """
+    from presscenter.gateway.rate_limit import EXEMPT_PATHS  # it answers with problem_response: import here
+
+    build = app.openapi
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for path, item in schema.get("paths", {}).items():
+                for operation in item.values():
+                    if not isinstance(operation, dict) or "responses" not in operation:
+                        continue
+                    responses = operation["responses"]
+                    invalid = responses.get("422")
+                    if invalid is not None and PROBLEM_MEDIA_TYPE not in invalid.get("content", {}):
+                        invalid["content"] = dict(problem)
+                    framework = ["400", "413"] if "requestBody" in operation else []
+                    framework += [] if path in EXEMPT_PATHS else ["429"]
+                    for status in framework:
+                        responses.setdefault(
+                            status, {"description": HTTPStatus(int(status)).phrase, "content": problem}
+                        )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.setdefault(
+                "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+            )
+            for unused in ("HTTPValidationError", "ValidationError"):
+                if f'"#/components/schemas/{unused}"' not in json.dumps(schema["paths"]):
+                    components.pop(unused, None)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class UnhandledErrorMiddleware:

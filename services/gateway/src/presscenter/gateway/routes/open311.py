@@ -237,7 +237,10 @@ def _document(example: Any, xml_root: str, description: str) -> dict[str, Any]:
 
 ERRORS_DOC = {
     "description": "The spec's error list.",
-    "content": {"application/json": {"example": [{"code": 400, "description": "service_code: field required"}]}},
+    "content": {
+        "application/json": {"example": [{"code": 400, "description": "service_code: field required"}]},
+        "text/xml": {"schema": {"type": "string"}},  # the same list, for `.xml` requests
+    },
 }
 SERVICE_EXAMPLE = contract.GeoReportService(
     service_code="traffic",
