@@ -380,7 +380,13 @@ class SafeEventHandler(EventHandler):
 
     def _requeue_later(self, message: Any) -> None:
         eventlet.sleep(REQUEUE_PAUSE)
-        self.consumer.requeue_message(message)
+        try:
+            self.consumer.requeue_message(message)
+        except OSError as exc:
+            # The connection is gone (nameko only swallows amqp's ConnectionError, not a socket's):
+            # the broker redelivers every unacked delivery by itself. Raising here would end the
+            # worker with an error, and nameko would kill the whole container.
+            log.warning("could not requeue a delivery on %s (%s); the broker redelivers it", self.queue.name, exc)
 
 
 handle_event = SafeEventHandler.decorator

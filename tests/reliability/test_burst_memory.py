@@ -1,0 +1,113 @@
+"""Fault 5: a burst to a slow consumer; the broker holds the backlog, every process's memory stays flat.
+
+Two SDK publishers send a burst of `department_release_submitted` events much faster than the
+real releases process can store them (it writes each to the embedded datastore). nameko's prefetch
+(PREFETCH_COUNT, 10 in config.yaml) bounds what the consumer takes from the broker, so the backlog
+waits in the durable queue, not in the process. Sampled from /proc every 0.2 s: the resident memory
+of the releases process and of the gateway grows by less than RSS_GROWTH_LIMIT_MIB whatever the
+burst's size. The datastore's memory is sampled and reported too, not bounded: it grows with the
+releases it stores (its caches), which is storage, not backlog.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from reliability_figures import Figures, full_scale
+from reliability_harness import (
+    INTAKE_QUEUE,
+    EventCounter,
+    PublishingThread,
+    Stack,
+    announced,
+    rss_kib,
+    stored_releases,
+    submission,
+    wait_until,
+)
+
+PREFETCH = 10  # services/releases/config.yaml: PREFETCH_COUNT default
+RSS_GROWTH_LIMIT_MIB = 64
+BOUNDED = ("releases", "gateway")  # the processes messages flow through
+
+
+class Sampler(threading.Thread):
+    """Peak RSS of each process and peak backlog of the intake queue, until stopped."""
+
+    def __init__(self, stack: Stack, pids: dict[str, int]):
+        super().__init__(daemon=True, name="rss-sampler")
+        self.stack, self.pids = stack, pids
+        self.peak_kib = {name: rss_kib(pid) for name, pid in pids.items()}
+        self.peak_backlog = 0
+        self.peak_unacked = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        tick = 0
+        while not self.done.wait(0.2):
+            for name, pid in self.pids.items():
+                self.peak_kib[name] = max(self.peak_kib[name], rss_kib(pid))
+            tick += 1
+            if tick % 3 == 0:
+                try:
+                    self.peak_backlog = max(self.peak_backlog, self.stack.depth(INTAKE_QUEUE)[0])
+                    unacked = int(self.stack.queue(INTAKE_QUEUE).get("messages_unacknowledged", 0))
+                    self.peak_unacked = max(self.peak_unacked, unacked)
+                except Exception:  # a sample missed is not a failure of the system under test
+                    continue
+
+
+def test_a_burst_to_a_slow_consumer_keeps_every_process_bounded(stack: Stack, figures: Figures) -> None:
+    n = 10_000 if full_scale() else 1_000
+    run = f"burst-{uuid.uuid4().hex[:8]}"
+    releases = stack.service("releases")
+    gateway = stack.gateway()
+    assert stack.mongo.process is not None
+    pids = {"releases": releases.pid, "gateway": gateway.pid, "datastore": stack.mongo.process.pid}
+    db = stack.database("releases")
+    counter = EventCounter(stack.amqp_uri, "releases", "release_submitted")
+    time.sleep(1.0)  # settle after start-up
+    baseline = {name: rss_kib(pid) for name, pid in pids.items()}
+    sampler = Sampler(stack, pids)
+    payloads = [submission(run, i) for i in range(n)]
+    publishers = [PublishingThread(stack.amqp_uri, payloads[i::2]) for i in range(2)]
+    survived = False
+    start = time.monotonic()
+    try:
+        sampler.start()
+        for publisher in publishers:
+            publisher.start()
+        for publisher in publishers:
+            publisher.finish(timeout=max(60, n / 50))
+        published_in = time.monotonic() - start
+        wait_until(lambda: len(announced(counter, run)) >= n, max(120, n / 10), f"{n} releases stored", interval=1.0)
+        drained_in = time.monotonic() - start
+        sampler.done.set()
+        sampler.join(5)
+        stored = stored_releases(db, run)
+        lost = sum(1 for p in payloads if stored[p["external_id"]] == 0)
+        duplicates = sum(c - 1 for c in stored.values() if c > 1)
+        growth_mib = {name: (sampler.peak_kib[name] - baseline[name]) / 1024 for name in pids}
+        figures.load(f"burst of events to a slow consumer ({n:,})", n)
+        figures.lost(lost)
+        figures.duplicates(duplicates)
+        figures.note(
+            f"burst {n:,}: published in {published_in:.1f}s, stored in {drained_in:.1f}s, peak backlog "
+            f"{sampler.peak_backlog:,}, RSS growth "
+            + ", ".join(f"{name} {mib:+.1f} MiB" for name, mib in growth_mib.items())
+        )
+        assert lost == 0 and duplicates == 0
+        assert sampler.peak_backlog >= n // 4, "the burst did not outrun the consumer: nothing was tested"
+        assert sampler.peak_unacked <= PREFETCH, f"{sampler.peak_unacked} unacked: prefetch is not bounding"
+        for name in BOUNDED:
+            mib = growth_mib[name]
+            assert mib < RSS_GROWTH_LIMIT_MIB, f"{name} grew by {mib:.1f} MiB under the burst"
+        survived = True
+    finally:
+        sampler.done.set()
+        for publisher in publishers:
+            publisher.stopping.set()
+        figures.fault("burst to a slow consumer: memory bounded by prefetch", survived)
+        counter.delete()
