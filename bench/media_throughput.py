@@ -45,6 +45,7 @@ from typing import Any
 
 import pika
 import requests
+from harness import exit_on_sigterm
 
 from presscenter.media import testing as samples
 from presscenter.media.processing.hashing import digest_chunks
@@ -349,6 +350,7 @@ def main() -> int:
     parser.add_argument("--no-s3", action="store_true", help="skip the runs against moto's S3 server")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "media_throughput.json")
     args = parser.parse_args()
+    exit_on_sigterm()
     size = args.size_mb * MiB
 
     name = f"bench_{uuid.uuid4().hex[:8]}"

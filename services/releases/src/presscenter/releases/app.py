@@ -130,12 +130,20 @@ class ReleasesApp:
         payload = event.payload
         self._require_unit(payload.unit_code, "payload.unit_code")
         release_id = self.intake_id(event)
-        if self.repo.exists(release_id):
-            return None
         intake = rpc.Intake(source=event.source, external_id=payload.external_id, event_id=str(event.event_id))
         actor = Actor(kind="system", id=event.source, role="system", unit_code=payload.unit_code)
-        transition = wf.submit_from_department(payload, intake, actor, self.clock(), release_id)
-        return self._create(transition, caused_by=event)
+        try:
+            transition = wf.submit_from_department(payload, intake, actor, self.clock(), release_id)
+        except InvalidInput:
+            if self.repo.exists(release_id):  # a late re-delivery (its times may have passed since): done already
+                return None
+            raise
+        # No existence check first: the id is unique, so a re-delivery's insert is refused (one round trip less).
+        if not self.repo.insert(transition.release, self._envelopes(transition, event)):
+            return None
+        if self.timers is not None:
+            self.timers.invalidate()
+        return transition.release
 
     @staticmethod
     def intake_id(event: EventEnvelope[DepartmentReleaseSubmitted]) -> str:

@@ -35,7 +35,7 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import encode_to_headers
 from nameko.standalone.events import get_event_exchange
 from opentelemetry.propagate import inject
-from pymongo import MongoClient
+from pymongo import MongoClient, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -50,6 +50,7 @@ OUTBOX_FIELD = "_outbox"
 PENDING_FIELD = "_outbox_pending"
 OUTBOX_COLLECTION = "outbox"
 RELAY_LEASE = "outbox-relay"
+NUDGE_MIN_GAP = 0.05  # seconds between relay passes started by nudges
 EVENTS_SUFFIX = ".events"
 
 _log = logging.getLogger(__name__)
@@ -107,8 +108,14 @@ def _exchange_of(event: EventEnvelope[Any]) -> str:
     return catalog_entry(event.type, event.version).exchange
 
 
+_events_staged = False
+"""Set when events are staged for a write in this process; the relay is nudged once the worker ends."""
+
+
 def _stored_entries(events: Iterable[EventEnvelope[Any]]) -> list[str]:
+    global _events_staged
     entries = [OutboxEntry.for_event(event) for event in events]
+    _events_staged = _events_staged or bool(entries)
     ids = [e.event_id for e in entries]
     if len(set(ids)) != len(ids):
         raise ValueError("the same event_id is recorded twice")
@@ -317,14 +324,23 @@ class OutboxForwarder:
                 break
             # No sort: order only matters within a document, whose entries keep theirs.
             cursor = collection.find({PENDING_FIELD: {"$gt": 0}}, {OUTBOX_FIELD: 1, PENDING_FIELD: 1})
-            for doc in list(cursor.limit(limit)):
-                sent += self._relay_document(collection, doc, self.batch_size - sent, keep_going)
-                if sent >= self.batch_size or not keep_going():
-                    return sent
+            removals = _Removals(collection)
+            try:
+                for doc in list(cursor.limit(limit)):
+                    sent += self._relay_document(collection, doc, self.batch_size - sent, keep_going, removals)
+                    if sent >= self.batch_size or not keep_going():
+                        return sent
+            finally:  # what was published is removed, even when a later publish failed
+                removals.flush()
         return sent
 
     def _relay_document(
-        self, collection: Collection[Any], doc: dict[str, Any], limit: int, keep_going: Callable[[], bool]
+        self,
+        collection: Collection[Any],
+        doc: dict[str, Any],
+        limit: int,
+        keep_going: Callable[[], bool],
+        removals: _Removals,
     ) -> int:
         entries: list[str] = list(doc.get(OUTBOX_FIELD) or [])
         if not entries:
@@ -342,16 +358,42 @@ class OutboxForwarder:
                 _log.error("unreadable outbox entry in %s/%s left in place: %s", collection.name, doc["_id"], exc)
                 continue
             self.publish(entry)
-            removed = collection.update_one(
-                {"_id": doc["_id"], OUTBOX_FIELD: raw},
-                {"$pull": {OUTBOX_FIELD: raw}, "$inc": {PENDING_FIELD: -1}},
-            )
-            if removed.matched_count != 1:
-                _log.warning("outbox entry of %s/%s was already removed", collection.name, doc["_id"])
+            removals.add(doc["_id"], raw)
             sent += 1
         if collection.name == OUTBOX_COLLECTION:
-            collection.delete_one({"_id": doc["_id"], PENDING_FIELD: {"$lte": 0}})
+            removals.delete_when_empty(doc["_id"])
         return sent
+
+
+class _Removals:
+    """Published entries of one relay pass, removed together: one `bulk_write` of the same
+    `$pull`/`$inc` updates instead of one round trip per entry (publish-then-remove is unchanged)."""
+
+    def __init__(self, collection: Collection[Any]):
+        self.collection = collection
+        self.updates: list[UpdateOne] = []
+        self.emptied: list[Any] = []
+
+    def add(self, doc_id: Any, raw: str) -> None:
+        self.updates.append(
+            UpdateOne({"_id": doc_id, OUTBOX_FIELD: raw}, {"$pull": {OUTBOX_FIELD: raw}, "$inc": {PENDING_FIELD: -1}})
+        )
+
+    def delete_when_empty(self, doc_id: Any) -> None:
+        self.emptied.append(doc_id)
+
+    def flush(self) -> None:
+        updates, emptied, self.updates, self.emptied = self.updates, self.emptied, [], []
+        if updates:
+            result = self.collection.bulk_write(updates, ordered=False)
+            if result.matched_count != len(updates):
+                _log.warning(
+                    "%d outbox entries of %s were already removed",
+                    len(updates) - result.matched_count,
+                    self.collection.name,
+                )
+        if emptied:
+            self.collection.delete_many({"_id": {"$in": emptied}, PENDING_FIELD: {"$lte": 0}})
 
 
 # --- the nameko relay ------------------------------------------------------------------------------
@@ -366,7 +408,8 @@ def _collection_name(item: str | type[mongoengine.Document]) -> str:
 class OutboxRelay(DependencyProvider):
     """Relays the outbox of a service to RabbitMQ; injects an `Outbox` writer into workers.
 
-    Every `settings.outbox_relay_interval` seconds (first pass one interval after start), the
+    Every `settings.outbox_relay_interval` seconds (first pass one interval after start), and as
+    soon as a worker of this service that wrote events ends (at most one such pass per 50 ms), the
     replica holding the `outbox-relay` lease publishes pending events in batches of
     `settings.outbox_batch_size`. If that replica dies, another takes the lease after
     `lease_ttl` seconds. Broker or datastore errors are logged (redacted) and retried with
@@ -399,6 +442,7 @@ class OutboxRelay(DependencyProvider):
         )
         self._pass_lock = Semaphore(1)
         self._stopping = Event()
+        self._wake = Event()
         self._last_renewal = 0.0
 
     def start(self) -> None:
@@ -411,6 +455,7 @@ class OutboxRelay(DependencyProvider):
     def stop(self) -> None:
         if not self._stopping.ready():
             self._stopping.send(True)
+        self._nudge()
         if self._thread is not None:
             self._thread.wait()
             self._thread = None
@@ -434,6 +479,18 @@ class OutboxRelay(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Outbox:
         return Outbox(self.db)
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        """A worker that wrote events (through the helpers of this module) wakes the relay at once, so
+        an event waits for the broker about one pass, not a whole `outbox_relay_interval`."""
+        global _events_staged
+        if _events_staged:
+            _events_staged = False
+            self._nudge()
+
+    def _nudge(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
 
     def pending_count(self) -> int:
         return self.forwarder.pending_count()
@@ -459,16 +516,24 @@ class OutboxRelay(DependencyProvider):
         with self._pass_lock:
             return self.forwarder.relay_once(self._keep_going)
 
-    def _sleep(self, seconds: float) -> bool:
-        """Sleep unless asked to stop; True when stopping."""
+    def _sleep(self, seconds: float, wakeable: bool = True) -> bool:
+        """Sleep `seconds`, or until nudged (when `wakeable`) or asked to stop; True when stopping."""
         with eventlet.Timeout(seconds, False):
-            self._stopping.wait()
+            (self._wake if wakeable else self._stopping).wait()
+        if self._wake.ready():
+            self._wake = Event()
         return self._stopping.ready()
 
     def _run(self) -> None:
         interval = self.settings.outbox_relay_interval
         delay, failures = interval, 0
-        while not self._sleep(delay):
+        last_pass = 0.0
+        while not self._sleep(delay, wakeable=failures == 0):  # backing off after a failure: no early wake
+            # nudged passes keep a small gap, so a busy service batches its events instead of one pass each
+            gap = last_pass + min(NUDGE_MIN_GAP, interval) - time.monotonic()
+            if gap > 0 and self._sleep(gap, wakeable=False):
+                break
+            last_pass = time.monotonic()
             try:
                 sent = self._leader_pass()
             except Exception as exc:
