@@ -85,5 +85,7 @@ down:
 	$(require_compose)
 	$(COMPOSE) --profile tracing down $(if $(VOLUMES),--volumes)
 
+# The brief's flows (tests/e2e/test_flow_*.py) and the stack's checks; `make test-e2e-local` (mk/e2e.mk)
+# runs the same flows on the local suite.
 e2e: $(STAMP)
-	$(BIN)/pytest tests/e2e -q -rs
+	E2E_TARGET=compose $(BIN)/pytest tests/e2e -q -rs --no-eventlet -p no:nameko

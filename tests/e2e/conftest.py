@@ -1,11 +1,17 @@
-"""End-to-end tests on the compose stack (deploy/compose.yaml) with pytest-docker: the five service
-images, real RabbitMQ (quorum queues), real MongoDB (a user per service) and real MinIO.
+"""End-to-end tests: the product brief's four flows (`test_flow_*.py`, over HTTP and the SDK only)
+and smoke checks of the compose stack (`test_stack.py`).
 
-Every test asks for `stack`, which first checks that a Docker engine and Compose v2 answer and
-skips with the reason when they do not (pytest-docker's bare `docker_services` errors instead).
-The stack is built and started once per session on free loopback ports, and removed with its
-volumes afterwards (PRESSCENTER_E2E_KEEP=1 keeps it running).
-Run: `make e2e` or `.venv/bin/pytest tests/e2e -q -rs`.
+The flows run on a `Target` (`e2e_targets`) chosen by `E2E_TARGET`:
+- `compose` (default): deploy/compose.yaml with pytest-docker: the five service images, real
+  RabbitMQ (quorum queues), real MongoDB (a user per service) and real MinIO. `stack` first checks
+  that a Docker engine and Compose v2 answer and skips with the reason when they do not
+  (pytest-docker's bare `docker_services` errors instead). The stack is built and started once per
+  session on free loopback ports, and removed with its volumes afterwards (PRESSCENTER_E2E_KEEP=1
+  keeps it running).
+- `local`: scripts/run_suite.py as a subprocess on free ports and a fresh vhost (embedded
+  datastore, media's local store); the compose-only smoke checks skip.
+Run: `make e2e` (compose) or `make test-e2e-local`; by hand
+`E2E_TARGET=local .venv/bin/pytest tests/e2e -q -rs --no-eventlet -p no:nameko`.
 """
 
 from __future__ import annotations
@@ -14,16 +20,23 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from presscenter.gateway.testing.accounts import SignedIn
 from presscenter.shared.testing.embedded_mongo import free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from e2e_press import Press, ThrottleAwareClient, press_cast
+from e2e_targets import Target, chosen_target, compose_admin, local_target
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -159,6 +172,8 @@ def docker_cleanup() -> list[str]:
 
 @pytest.fixture(scope="session")
 def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    if chosen_target() != "compose":
+        pytest.skip("the compose stack's own checks: E2E_TARGET=local runs the flows on the local suite instead")
     reason = docker_unavailable_reason()
     if reason is not None:
         pytest.skip(f"end-to-end tests need the compose stack: {reason}")
@@ -176,3 +191,43 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+# -- the flows' target -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """The compose stack, or the local suite (E2E_TARGET=local), started once per session."""
+    if chosen_target() == "local":
+        with local_target(tmp_path_factory.mktemp("e2e-local")) as local:
+            yield local
+        return
+    running: Stack = request.getfixturevalue("stack")
+    admin = compose_admin(
+        request.getfixturevalue("docker_compose_command"),
+        request.getfixturevalue("docker_compose_file"),
+        request.getfixturevalue("docker_compose_project_name"),
+    )
+    yield Target(
+        "compose",
+        f"http://127.0.0.1:{running.ports['PC_GATEWAY_PORT']}",
+        running.amqp_uri("departments"),  # publish-only, as a department's system
+        admin,  # the stack keeps its rate limits: the flows' client waits out 429s
+    )
+
+
+@pytest.fixture(scope="session")
+def cast(target: Target) -> dict[str, SignedIn]:
+    return press_cast(target.gateway_url, target.admin)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def press(target: Target, cast: dict[str, SignedIn]) -> AsyncIterator[Press]:
+    async with ThrottleAwareClient(base_url=target.gateway_url, timeout=30) as http:
+        yield Press(target.gateway_url, target.departments_amqp_uri, cast, http, target.portal)
