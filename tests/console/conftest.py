@@ -9,15 +9,9 @@ Playwright's driver cannot run on patched sockets and threads.
 from __future__ import annotations
 
 import os
-import random
-import signal
-import socket
-import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +20,7 @@ import httpx
 import pytest
 
 from presscenter.gateway.testing.accounts import ADMIN, PASSWORD, PRESS_CAST, SignedIn, sign_in
-from presscenter.shared.testing.embedded_mongo import free_port
+from presscenter.shared.testing.suite_process import SuiteProcess, suite_process
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,15 +50,18 @@ STARTUP_TIMEOUT = 150.0
 
 @dataclass
 class Suite:
-    url: str
-    amqp_uri: str
-    process: subprocess.Popen[str]
-    lines: list[str] = field(default_factory=list)
-    cast: dict[str, SignedIn] = field(default_factory=dict)
-    up: threading.Event = field(default_factory=threading.Event)
+    """The running platform (the launcher's process) and the signed-in cast."""
 
-    def output(self, last: int = 120) -> str:
-        return "".join(self.lines[-last:])
+    launched: SuiteProcess
+    cast: dict[str, SignedIn] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.launched.gateway_url
+
+    @property
+    def amqp_uri(self) -> str:
+        return self.launched.amqp_uri
 
     def http(self, role: str | None = None) -> httpx.Client:
         headers = self.cast[role].headers if role else {}
@@ -77,100 +74,22 @@ class Suite:
         return response.json() if response.content else None
 
 
-def _free_block(size: int) -> int:
-    """A base port such that base+1 .. base+size are free now."""
-    for _ in range(100):
-        base = random.randint(20_000, 40_000)
-        try:
-            for port in range(base + 1, base + size + 1):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no block of free ports")
-
-
-def _descendants(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    children = [int(p) for p in out.stdout.split()]
-    return children + [d for child in children for d in _descendants(child)]
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    """SIGTERM the launcher (it stops its children in order), then kill whatever is left."""
-    leftovers = _descendants(process.pid)
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-    for pid in leftovers:
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
 @contextmanager
 def running_suite(tmp_dir: Path) -> Iterator[Suite]:
     """make run's launcher on free ports; yields once every service is ready and the cast signed in."""
-    with fresh_vhost("console-test") as vhost:
-        base, gateway_port = _free_block(4), free_port()
-        gateway = f"http://127.0.0.1:{gateway_port}"
-        env = {
-            **os.environ,
-            "AMQP_URI": amqp_url(vhost),
-            "RUN_DIR": str(tmp_dir / "run"),
-            "EMBEDDED_MONGO_PORT": str(free_port()),
-            "SERVICE_PORT_BASE": str(base),
-            "GATEWAY_PORT": str(gateway_port),
-            "GATEWAY_ADMIN_USERNAME": ADMIN[0],
-            "GATEWAY_ADMIN_PASSWORD": ADMIN[1],
-            # fast argon2 for test logins
-            "PASSWORD_HASH_TIME_COST": "1",
-            "PASSWORD_HASH_MEMORY_KIB": "1024",
-            "PASSWORD_HASH_PARALLELISM": "1",
-            # every browser of the test comes from 127.0.0.1: no per-address limit
-            "RATE_LIMIT_IP_PER_SECOND": "0",
-            "RATE_LIMIT_TOKEN_PER_SECOND": "0",
-            # media's local store is reached through the gateway's pass-through, as in make run
-            "MEDIA_PUBLIC_URL": f"{gateway}/v1/media/blobs",
-            "MEDIA_HTTP_URL": f"http://127.0.0.1:{base + 4}",
-            "LOG_LEVEL": "WARNING",
-            # keep the suite's output (shown when it does not come up) to what matters
-            "PYTHONWARNINGS": "ignore::DeprecationWarning",
-        }
-        env.pop("MONGO_URI", None)
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "run_suite.py")],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        suite = Suite(gateway, env["AMQP_URI"], process)
-
-        def read() -> None:
-            assert process.stdout
-            for line in process.stdout:
-                suite.lines.append(line)
-                if "Capital Press Center is up" in line:
-                    suite.up.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while not suite.up.wait(0.5):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the suite did not come up:\n{suite.output()}")
-            with httpx.Client(base_url=gateway, timeout=30) as http:
-                suite.cast = sign_in(http, ADMIN, PRESS_CAST)
-            yield suite
-        finally:
-            _stop(process)
+    environment = {
+        "GATEWAY_ADMIN_USERNAME": ADMIN[0],
+        "GATEWAY_ADMIN_PASSWORD": ADMIN[1],
+        "LOG_LEVEL": "WARNING",
+        # keep the suite's output (shown when it does not come up) to what matters
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    }
+    with (
+        fresh_vhost("console-test") as vhost,
+        suite_process(ROOT, amqp_url(vhost), tmp_dir / "run", environment, timeout=STARTUP_TIMEOUT) as launched,
+        httpx.Client(base_url=launched.gateway_url, timeout=30) as http,
+    ):
+        yield Suite(launched, sign_in(http, ADMIN, PRESS_CAST))
 
 
 @contextmanager

@@ -12,14 +12,7 @@ Accounts for every role are made through the admin API (`presscenter.gateway.tes
 
 from __future__ import annotations
 
-import contextlib
 import os
-import random
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +22,10 @@ import httpx
 import pytest
 
 from presscenter.gateway.testing.accounts import ADMIN, PASSWORD, PRESS_CAST, SignedIn, login, sign_in
-from presscenter.shared.testing.embedded_mongo import free_port
+from presscenter.shared.testing.suite_process import suite_process
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 ROOT = Path(__file__).resolve().parents[3]
-UP_LINE = "Capital Press Center is up"
 START_TIMEOUT = 120.0
 
 JWT_SECRET = "security-suite jwt signing key 0123456789abcdef"
@@ -57,32 +49,6 @@ def full_scale() -> bool:
     return os.environ.get("RELIABILITY_SCALE", "reduced") == "full"
 
 
-def _free_block(size: int) -> int:
-    """A base port such that base+1 .. base+size are free now."""
-    for _ in range(100):
-        base = random.randint(20_000, 40_000)
-        try:
-            for port in range(base + 1, base + size + 1):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no block of free ports")
-
-
-def descendants(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
-    children = [int(p) for p in out.stdout.split()]
-    return children + [d for child in children for d in descendants(child)]
-
-
-def kill_all(pids: list[int]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
 @dataclass
 class Platform:
     """The running suite: its gateway's address, its environment, where its processes log."""
@@ -101,79 +67,32 @@ class Platform:
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)
 
 
-def _wait_up(process: subprocess.Popen[bytes], log_file: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        text = log_file.read_text(errors="replace")
-        if UP_LINE in text:
-            return
-        if process.poll() is not None:
-            break
-        time.sleep(0.3)
-    tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-60:])
-    raise RuntimeError(f"the suite did not come up within {START_TIMEOUT:.0f} s:\n{tail}")
-
-
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     run_dir = tmp_path_factory.mktemp("security-run")
-    log_file = run_dir / "suite.log"
-    base, gateway_port = _free_block(4), free_port()
-    with fresh_vhost("security") as vhost:
-        environment = {
-            **os.environ,
-            "AMQP_URI": amqp_url(vhost),
-            "RUN_DIR": str(run_dir),
-            "EMBEDDED_MONGO_PORT": str(free_port()),
-            "SERVICE_PORT_BASE": str(base),
-            "GATEWAY_PORT": str(gateway_port),
-            "LOG_LEVEL": "DEBUG",
-            "JWT_SECRET": JWT_SECRET,
-            "GATEWAY_ADMIN_USERNAME": ADMIN[0],
-            "GATEWAY_ADMIN_PASSWORD": ADMIN[1],
-            "PASSWORD_HASH_TIME_COST": "1",
-            "PASSWORD_HASH_MEMORY_KIB": "1024",
-            "PASSWORD_HASH_PARALLELISM": "1",
-            # the fuzzer logs in with junk from one address: keep the per-address login lock out of its way
-            "LOGIN_MAX_FAILURES_PER_IP": "100000",
-            "RATE_LIMIT_IP_PER_SECOND": "0",
-            "RATE_LIMIT_TOKEN_PER_SECOND": "0",
-            "PORTAL_SECRETS": PORTAL_SECRET,
-            "PORTAL_WEBHOOK_SECRETS": PORTAL_WEBHOOK_SECRET,
-            "MEDIA_URL_SECRETS": MEDIA_URL_SECRET,
-            "PYTHONUNBUFFERED": "1",
-        }
-        environment.pop("MONGO_URI", None)
-        with log_file.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, str(ROOT / "scripts" / "run_suite.py")],
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        spawned: list[int] = []
-        try:
-            _wait_up(process, log_file)
-            spawned = descendants(process.pid)
-            environment["MONGO_URI"] = f"mongodb://127.0.0.1:{environment['EMBEDDED_MONGO_PORT']}"
-            yield Platform(
-                f"http://127.0.0.1:{gateway_port}",
-                environment,
-                run_dir,
-                log_file,
-                {JWT_SECRET, ADMIN[1], PASSWORD, PORTAL_SECRET, PORTAL_WEBHOOK_SECRET, MEDIA_URL_SECRET},
-            )
-        finally:
-            spawned = sorted(set(spawned) | set(descendants(process.pid)))
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)  # the launcher stops its children in order
-                try:
-                    process.wait(60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(10)
-            kill_all(spawned)
+    environment = {
+        "LOG_LEVEL": "DEBUG",
+        "JWT_SECRET": JWT_SECRET,
+        "GATEWAY_ADMIN_USERNAME": ADMIN[0],
+        "GATEWAY_ADMIN_PASSWORD": ADMIN[1],
+        # the fuzzer logs in with junk from one address: keep the per-address login lock out of its way
+        "LOGIN_MAX_FAILURES_PER_IP": "100000",
+        "PORTAL_SECRETS": PORTAL_SECRET,
+        "PORTAL_WEBHOOK_SECRETS": PORTAL_WEBHOOK_SECRET,
+        "MEDIA_URL_SECRETS": MEDIA_URL_SECRET,
+    }
+    with (
+        fresh_vhost("security") as vhost,
+        suite_process(ROOT, amqp_url(vhost), run_dir, environment, timeout=START_TIMEOUT) as suite,
+    ):
+        env = {**suite.environment, "MONGO_URI": f"mongodb://127.0.0.1:{suite.environment['EMBEDDED_MONGO_PORT']}"}
+        yield Platform(
+            suite.gateway_url,
+            env,
+            run_dir,
+            suite.log_file,
+            {JWT_SECRET, ADMIN[1], PASSWORD, PORTAL_SECRET, PORTAL_WEBHOOK_SECRET, MEDIA_URL_SECRET},
+        )
 
 
 @dataclass
