@@ -10,7 +10,7 @@ An upload is three calls: `POST /uploads` (presigned PUT URL) → PUT the bytes 
 """
 
 # No `from __future__ import annotations`: FastAPI resolves the dependencies' annotations.
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse, Response
@@ -21,7 +21,7 @@ from presscenter.gateway.problems import ApiProblem, problem_responses
 from presscenter.gateway.routes import media_bodies as bodies
 from presscenter.gateway.routes.release_bodies import json_example
 from presscenter.gateway.routes.releases import rpc_request
-from presscenter.gateway.routes.revisions import IF_MATCH_EXAMPLE, etag, etag_matches, expected_revision
+from presscenter.gateway.routes.revisions import IF_MATCH_EXAMPLE, expected_revision, revisioned, revisioned_read
 from presscenter.shared.events.media import AccessState
 from presscenter.shared.rpc import media as contract
 from presscenter.shared.rpc.media import ASSET_ID_PATTERN, AssetStatus, DownloadLink, DownloadPage, UploadGrant
@@ -62,9 +62,6 @@ CHANGE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422, 428, 503, 504)
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 
-
-def asset_response(asset: dict[str, Any], status: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(asset, status_code=status, headers={"ETag": etag(int(asset["revision"])), **headers})
 
 
 def asset_revision(if_match: str | None, body_revision: int | None) -> int:
@@ -129,7 +126,7 @@ async def complete_upload(asset_id: AssetId, principal: Author, rpc: RpcDep) -> 
             reason_code=rejection["reason_code"],
             revision=asset["revision"],
         )
-    return asset_response(asset)
+    return revisioned(asset)
 
 
 # -- assets ---------------------------------------------------------------------------------------
@@ -179,10 +176,7 @@ async def list_assets(
 async def get_asset(asset_id: AssetId, viewer: Reader, rpc: RpcDep, if_none_match: IfNoneMatch = None) -> Response:
     """404 for an asset that does not exist and for one the caller may not see alike."""
     asset = await rpc.call(SERVICE, "get_asset", rpc_request(contract.GetAsset, viewer=viewer, asset_id=asset_id))
-    tag = etag(int(asset["revision"]))
-    if etag_matches(if_none_match, tag):
-        return Response(status_code=304, headers={"ETag": tag, **VARY})
-    return asset_response(asset, **VARY)
+    return revisioned_read(asset, if_none_match, **VARY)
 
 
 @router.put(
@@ -201,7 +195,7 @@ async def update_metadata(
         expected_revision=asset_revision(if_match, body.expected_revision),
         metadata=body.metadata.model_dump(mode="json"),
     )
-    return asset_response(await rpc.call(SERVICE, "update_metadata", request))
+    return revisioned(await rpc.call(SERVICE, "update_metadata", request))
 
 
 @router.put(
@@ -221,7 +215,7 @@ async def set_access(
         expected_revision=asset_revision(if_match, body.expected_revision),
         access=body.access,
     )
-    return asset_response(await rpc.call(SERVICE, "set_access", request))
+    return revisioned(await rpc.call(SERVICE, "set_access", request))
 
 
 # -- downloads ------------------------------------------------------------------------------------

@@ -19,7 +19,12 @@ from presscenter.gateway.dependencies import RpcDep
 from presscenter.gateway.problems import ApiProblem, problem_responses
 from presscenter.gateway.routes.release_bodies import Body, json_example
 from presscenter.gateway.routes.releases import rpc_request
-from presscenter.gateway.routes.revisions import IF_MATCH_EXAMPLE, etag, etag_matches, expected_revision
+from presscenter.gateway.routes.revisions import (
+    IF_MATCH_EXAMPLE,
+    expected_revision,
+    revisioned,
+    revisioned_read,
+)
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.shared.events.common import UnitCode
 from presscenter.shared.rpc import monitoring as contract
@@ -232,9 +237,6 @@ def unit_scope(principal: Principal, unit_code: str | None) -> str | None:
     return principal.unit_code
 
 
-def claim_response(claim: dict[str, Any], status: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(claim, status_code=status, headers={"ETag": etag(int(claim["revision"])), **headers})
-
 
 async def readable_claim(rpc: RpcClient, principal: Principal, claim_id: str) -> dict[str, Any]:
     """The claim, or 404 when it does not exist or another unit answers for it (officers)."""
@@ -280,7 +282,7 @@ CLAIM_HEADERS = {"ETag": {"description": 'The revision, quoted: `"2"`.', "schema
 async def add_claim(body: NewClaim, principal: DeskWriter, rpc: RpcDep) -> JSONResponse:
     """Items spreading it raise `misinformation_alert` to `unit_code`; 409 when `claim_id` is taken."""
     claim = await rpc.call(SERVICE, "add_claim", rpc_request(contract.AddClaim, **body.model_dump(mode="json")))
-    return claim_response(claim, 201, Location=f"/v1/monitoring/claims/{claim['claim_id']}")
+    return revisioned(claim, 201, Location=f"/v1/monitoring/claims/{claim['claim_id']}")
 
 
 @router.get(
@@ -329,10 +331,7 @@ async def get_claim(
 ) -> Response:
     """404 for a claim that does not exist and, for unit officers, for another unit's claim alike."""
     claim = await readable_claim(rpc, principal, claim_id)
-    tag = etag(int(claim["revision"]))
-    if etag_matches(if_none_match, tag):
-        return Response(status_code=304, headers={"ETag": tag, **VARY})
-    return claim_response(claim, **VARY)
+    return revisioned_read(claim, if_none_match, **VARY)
 
 
 @router.patch(
@@ -358,7 +357,7 @@ async def update_claim(
         raise ApiProblem(422, "request-validation", f"name at least one field to change: {fields}", field="body")
     revision = claim_revision(if_match, body.expected_revision)
     request = rpc_request(contract.UpdateClaim, claim_id=claim_id, expected_revision=revision, **changes)
-    return claim_response(await rpc.call(SERVICE, "update_claim", request))
+    return revisioned(await rpc.call(SERVICE, "update_claim", request))
 
 
 @router.get(

@@ -28,7 +28,13 @@ from presscenter.gateway.problems import ApiProblem, problem_responses
 from presscenter.gateway.routes import question_bodies as bodies
 from presscenter.gateway.routes.release_bodies import RevisionBody, json_example
 from presscenter.gateway.routes.releases import rpc_request
-from presscenter.gateway.routes.revisions import IF_MATCH_EXAMPLE, etag, etag_matches, revision_from_if_match
+from presscenter.gateway.routes.revisions import (
+    IF_MATCH_EXAMPLE,
+    etag_matches,
+    revision_from_if_match,
+    revisioned,
+    revisioned_read,
+)
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.shared.events.common import Language
 from presscenter.shared.events.feedback import QuestionStatus
@@ -115,9 +121,6 @@ PUBLIC_HEADERS = {"ETag": {"schema": {"type": "string"}}, "Cache-Control": {"sch
 router = APIRouter(tags=["questions"])
 
 
-def question_response(question: dict[str, Any], status: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(question, status_code=status, headers={"ETag": etag(int(question["revision"])), **headers})
-
 
 async def act(
     rpc: RpcClient,
@@ -137,7 +140,7 @@ async def act(
     if principal.role not in FULL_ACCESS:
         visible = rpc_request(contract.GetQuestion, viewer=feedback_viewer(principal), question_id=question_id)
         await rpc.call(SERVICE, "get", visible)
-    return question_response(await rpc.call(SERVICE, method, request))
+    return revisioned(await rpc.call(SERVICE, method, request))
 
 
 # -- asking and reading ---------------------------------------------------------------------------
@@ -163,7 +166,7 @@ async def ask(body: bodies.NewQuestion, principal: Asker, rpc: RpcDep) -> JSONRe
     fields["outlet"] = body.outlet or principal.outlet
     request = rpc_request(contract.Ask, actor=principal.as_actor(), origin="journalist", **fields)
     question = await rpc.call(SERVICE, "ask", request)
-    return question_response(question, 201, Location=f"/v1/questions/{question['id']}")
+    return revisioned(question, 201, Location=f"/v1/questions/{question['id']}")
 
 
 @router.get(
@@ -224,10 +227,7 @@ async def get_question(
     request = rpc_request(contract.GetQuestion, viewer=feedback_viewer(principal), question_id=question_id)
     question = await rpc.call(SERVICE, "get", request)
     headers = {"Cache-Control": READ_CACHE, "Vary": "Authorization"}
-    tag = etag(int(question["revision"]))
-    if etag_matches(if_none_match, tag):
-        return Response(status_code=304, headers={"ETag": tag, **headers})
-    return question_response(question, **headers)
+    return revisioned_read(question, if_none_match, **headers)
 
 
 # -- the workflow ---------------------------------------------------------------------------------

@@ -18,7 +18,12 @@ from presscenter.gateway.auth import Principal, current_principal, require_roles
 from presscenter.gateway.dependencies import RpcDep
 from presscenter.gateway.problems import ApiProblem, problem_responses
 from presscenter.gateway.routes import release_bodies as bodies
-from presscenter.gateway.routes.revisions import IF_MATCH_EXAMPLE, etag, etag_matches, expected_revision
+from presscenter.gateway.routes.revisions import (
+    IF_MATCH_EXAMPLE,
+    expected_revision,
+    revisioned,
+    revisioned_read,
+)
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.shared.events.releases import ReleaseStatus
 from presscenter.shared.rpc import releases as contract
@@ -71,9 +76,6 @@ def rpc_request(model: type[M], **fields: Any) -> dict[str, Any]:
         raise ApiProblem(422, "request-validation", f"{field}: {error['msg']}", field=field) from None
 
 
-def release_response(release: dict[str, Any], status: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(release, status_code=status, headers={"ETag": etag(int(release["revision"])), **headers})
-
 
 async def change(
     rpc: RpcClient,
@@ -90,7 +92,7 @@ async def change(
     request = rpc_request(
         model, actor=principal.as_actor(), release_id=release_id, expected_revision=revision, **fields
     )
-    return release_response(await rpc.call(SERVICE, method, request))
+    return revisioned(await rpc.call(SERVICE, method, request))
 
 
 # -- creating and reading ---------------------------------------------------------------------
@@ -115,7 +117,7 @@ async def create_release(body: bodies.NewRelease, principal: Author, rpc: RpcDep
         contract.CreateDraft, actor=principal.as_actor(), unit_code=body.unit_code, content=body.content
     )
     release = await rpc.call(SERVICE, "create_draft", request)
-    return release_response(release, 201, Location=f"/v1/releases/{release['id']}")
+    return revisioned(release, 201, Location=f"/v1/releases/{release['id']}")
 
 
 @router.get(
@@ -179,10 +181,7 @@ async def get_release(
     request = rpc_request(contract.GetRelease, viewer=viewer_for(principal), release_id=release_id)
     release = await rpc.call(SERVICE, "get", request)
     headers = {"Cache-Control": READ_CACHE, "Vary": "Authorization"}
-    tag = etag(int(release["revision"]))
-    if etag_matches(if_none_match, tag):
-        return Response(status_code=304, headers={"ETag": tag, **headers})
-    return release_response(release, **headers)
+    return revisioned_read(release, if_none_match, **headers)
 
 
 @router.get(

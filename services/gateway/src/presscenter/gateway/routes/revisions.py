@@ -8,6 +8,9 @@ refuses it as a conflict (409 with `current_revision`).
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response
 
 from presscenter.gateway.problems import ApiProblem
 
@@ -26,6 +29,19 @@ def etag_matches(if_none_match: str | None, tag: str) -> bool:
         return False
     candidates = {part.strip().removeprefix("W/") for part in if_none_match.split(",")}
     return "*" in candidates or tag.removeprefix("W/") in candidates
+
+
+def revisioned(document: dict[str, Any], status: int = 200, **headers: str) -> JSONResponse:
+    """A document that has a `revision` (release, question, claim, asset), its ETag beside it."""
+    return JSONResponse(document, status_code=status, headers={"ETag": etag(int(document["revision"])), **headers})
+
+
+def revisioned_read(document: dict[str, Any], if_none_match: str | None, **headers: str) -> Response:
+    """A read of such a document: 304 when `If-None-Match` names its revision."""
+    tag = etag(int(document["revision"]))
+    if etag_matches(if_none_match, tag):
+        return Response(status_code=304, headers={"ETag": tag, **headers})
+    return revisioned(document, **headers)
 
 
 def revision_from_if_match(value: str | None) -> int | None:
