@@ -63,6 +63,7 @@ BY_OWN_UNIT_OR_EDITORS = {"unit_officer": "own_unit", **BY_EDITORS}
 SPEC: dict[str, tuple[set[str] | None, dict[str, str], dict[str, set[str]]]] = {
     "create_draft": (None, BY_OWN_UNIT_OR_EDITORS, {}),
     "submit_from_department": (None, {"system": "own_unit_if_bound"}, {}),
+    "draft_refutation": (None, {"service": "any"}, {}),
     "edit": ({"draft", "rejected"}, BY_OWN_UNIT_OR_EDITORS, {}),
     "submit": ({"draft", "rejected"}, BY_OWN_UNIT_OR_EDITORS, {}),
     "approve": ({"submitted"}, BY_EDITORS, {}),

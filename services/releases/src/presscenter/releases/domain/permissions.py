@@ -31,6 +31,7 @@ USER_ROLES: frozenset[str] = frozenset({"journalist", "unit_officer", "editor", 
 ActionName = Literal[
     "create_draft",
     "submit_from_department",
+    "draft_refutation",
     "edit",
     "submit",
     "approve",
@@ -87,6 +88,7 @@ PERMISSIONS: Mapping[ActionName, Rule] = MappingProxyType(
     {
         "create_draft": Rule(None, OWN_UNIT_OR_EDITORS),
         "submit_from_department": Rule(None, (Grant("system", scope="own_unit_if_bound"),)),
+        "draft_refutation": Rule(None, (Grant("service"),)),  # from a misinformation alert, for its unit
         "edit": Rule(_in("draft", "rejected"), OWN_UNIT_OR_EDITORS, "only drafts and rejected releases can be edited"),
         "submit": Rule(_in("draft", "rejected"), OWN_UNIT_OR_EDITORS),
         "approve": Rule(_in("submitted"), EDITORS),

@@ -56,9 +56,11 @@ from presscenter.releases.domain.model import (
     Withdrawal,
 )
 from presscenter.releases.domain.permissions import ActionName, check_actor, check_status
+from presscenter.releases.domain.refutation_drafts import refutation_content, refutation_release_id
 from presscenter.shared.events.common import Actor, UnitCode
 from presscenter.shared.events.departments import DepartmentReleaseSubmitted
 from presscenter.shared.events.envelope import EventPayload
+from presscenter.shared.events.monitoring import MisinformationAlert
 from presscenter.shared.events.releases import ReleaseStatus, WithdrawalReason
 from presscenter.shared.rpc.errors import Conflict, InvalidInput, InvalidTransition
 
@@ -85,6 +87,17 @@ def create_draft(actor: Actor, unit_code: str, content: Content, now: datetime, 
     check_actor(actor, "create_draft", unit_code)
     _check_new(release_id, unit_code, content, now)
     return Transition(_new(release_id, unit_code, content, actor, now, status="draft", action="created"))
+
+
+def draft_refutation(actor: Actor, alert: MisinformationAlert, now: datetime) -> Transition:
+    """The platform drafts a refutation for the alert's responsible unit (see `refutation_drafts`)."""
+    check_actor(actor, "draft_refutation", alert.responsible_unit_code)
+    content = refutation_content(alert)
+    release_id = refutation_release_id(alert.alert_id)
+    _check_new(release_id, alert.responsible_unit_code, content, now)
+    return Transition(
+        _new(release_id, alert.responsible_unit_code, content, actor, now, status="draft", action="created")
+    )
 
 
 def submit_from_department(
