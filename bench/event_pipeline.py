@@ -72,33 +72,98 @@ def raw_loop(uri: str, bodies: list[bytes]) -> float:
 
 
 PUBLISH_RATES: list[float] = []
-"""Per run: events per second the SDK publisher itself reached (one confirm per event); the
-pipeline cannot be faster than its source."""
+"""Per run: events per second the SDK publishers themselves reached (one confirm per event each);
+the pipeline cannot be faster than its source."""
 
 
-def pipeline(uri: str, events: int, run: str) -> float:
-    """SDK publish of `events` submissions until every release_submitted is seen: events per second."""
+CPU_PIDS: dict[str, int] = {}
+CPU_MS_PER_EVENT: list[dict[str, float]] = []
+"""Per run: CPU time (user + system, ms) each process spent per event, from /proc."""
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def publish_share(uri: str, run: str, first: int, count: int) -> None:
+    """One department's system: the SDK publisher sending its share, one confirm per event."""
+    with EventPublisher(uri, source="so-yte") as publisher:
+        publisher.connect()
+        print("ready", flush=True)
+        sys.stdin.readline()  # every publisher starts at the same moment
+        for n in range(first, first + count):
+            publisher.emit("department_release_submitted", payload(n, run))
+
+
+def publishers(uri: str, run: str, events: int, count: int) -> list[subprocess.Popen[str]]:
+    """`count` publisher processes sharing `events`, connected and waiting for the start signal."""
+    shares = [events // count + (1 if i < events % count else 0) for i in range(count)]
+    starts = [sum(shares[:i]) for i in range(count)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--publish-share", uri, run, str(first), str(share)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for first, share in zip(starts, shares, strict=True)
+        if share
+    ]
+    for process in processes:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError("an SDK publisher did not start")
+    return processes
+
+
+def publishers_done(processes: list[subprocess.Popen[str]], events: int, start: float) -> list[subprocess.Popen[str]]:
+    """Note the publishers' rate once all of them exited; an empty list."""
+    PUBLISH_RATES.append(events / (time.perf_counter() - start))
+    if any(p.returncode for p in processes):
+        raise RuntimeError("an SDK publisher failed")
+    return []
+
+
+def pipeline(uri: str, events: int, run: str, sources: int = 1) -> float:
+    """SDK publish of `events` submissions by `sources` processes until every release_submitted is
+    seen: events per second."""
     conn = pika.BlockingConnection(connection_parameters(uri))
     ch = conn.channel()
     ch.exchange_declare("releases.events", exchange_type="topic", durable=True)
     queue = ch.queue_declare("", exclusive=True).method.queue
     ch.queue_bind(queue, "releases.events", routing_key="release_submitted")
     seen: set[str] = set()
+    processes = publishers(uri, run, events, sources)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in CPU_PIDS.items()}
     start = time.perf_counter()
-    with EventPublisher(uri, source="so-yte") as publisher:
-        for n in range(events):
-            publisher.emit("department_release_submitted", payload(n, run))
-    PUBLISH_RATES.append(events / (time.perf_counter() - start))
-    deadline = time.monotonic() + 120
-    for method, _props, body in ch.consume(queue, auto_ack=True, inactivity_timeout=1):
-        if method is not None:
-            release = json.loads(body)["payload"]["release"]
-            if release["title"].startswith("Thông báo số"):
-                seen.add(release["release_id"])
-        if len(seen) >= events or time.monotonic() > deadline:
-            break
-    elapsed = time.perf_counter() - start
-    conn.close()
+    try:
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        deadline = time.monotonic() + 120
+        for method, _props, body in ch.consume(queue, auto_ack=True, inactivity_timeout=0.2):
+            if method is not None:
+                release = json.loads(body)["payload"]["release"]
+                if release["title"].startswith("Thông báo số"):
+                    seen.add(release["release_id"])
+            if processes and all(p.poll() is not None for p in processes):
+                processes = publishers_done(processes, events, start)
+            if len(seen) >= events or time.monotonic() > deadline:
+                break
+        elapsed = time.perf_counter() - start
+        for process in processes:  # every event arrived before its publisher's exit was noticed
+            process.wait(30)
+        processes = publishers_done(processes, events, start) if processes else []
+        CPU_MS_PER_EVENT.append(
+            {k: round((cpu_seconds(CPU_PIDS[k]) - v) * 1000 / events, 3) for k, v in cpu_before.items()}
+        )
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+        conn.close()
     assert len(seen) == events, f"pipeline lost events: {len(seen)}/{events}"
     return events / elapsed
 
@@ -126,8 +191,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", scaled(2000, 60))))
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", scaled(3, 1))))
+    parser.add_argument("--publishers", type=int, default=int(os.environ.get("BENCH_PUBLISHERS", 4)),
+                        help="SDK publisher processes (departments' systems) sharing the events")  # fmt: skip
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--publish-share", nargs=4, metavar=("AMQP", "RUN", "FIRST", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.publish_share:
+        uri, run, first, count = args.publish_share
+        publish_share(uri, run, int(first), int(count))
+        return 0
     exit_on_sigterm()
 
     name = f"bench_{uuid.uuid4().hex[:8]}"
@@ -137,19 +209,21 @@ def main() -> int:
         mongo = EmbeddedMongo(Path(data), free_port()).start()
         service = start_releases(uri, mongo.uri, free_port())
         assert mongo.process is not None
+        CPU_PIDS.update({"releases": service.pid, "datastore": mongo.process.pid})
         watch = MemoryWatch({"releases": service.pid, "datastore (nx-27017)": mongo.process.pid})
         try:
             watch.idle()
-            pipeline(uri, 50, "warmup")
+            pipeline(uri, 50, "warmup", args.publishers)
             raws, pipes = [], []
             with watch.under_load():
                 for run in range(args.runs):
                     bodies = [json.dumps(payload(n, f"raw{run}"), ensure_ascii=False).encode()
                               for n in range(args.events)]  # fmt: skip
                     raws.append(raw_loop(uri, bodies))
-                    pipes.append(pipeline(uri, args.events, f"run{run}"))
+                    pipes.append(pipeline(uri, args.events, f"run{run}", args.publishers))
                     print(f"  run {run + 1}: raw pika {raws[-1]:.0f} ev/s, pipeline {pipes[-1]:.0f} ev/s "
-                          f"(the SDK publisher alone: {PUBLISH_RATES[-1]:.0f} ev/s)", flush=True)  # fmt: skip
+                          f"({args.publishers} SDK publishers: {PUBLISH_RATES[-1]:.0f} ev/s); CPU ms per event "
+                          f"{CPU_MS_PER_EVENT[-1]}", flush=True)  # fmt: skip
         finally:
             service.terminate()
             service.wait(30)
@@ -161,11 +235,13 @@ def main() -> int:
                "raw pika publish→consume→ack", f">= {TARGET} ev/s", events_per_s >= TARGET),
     ]  # fmt: skip
     write_result("event_pipeline", {
-        "events_per_run": args.events, "runs": args.runs, "per_run": {"raw": raws, "pipeline": pipes},
+        "events_per_run": args.events, "runs": args.runs, "sdk_publishers": args.publishers,
+        "per_run": {"raw": raws, "pipeline": pipes},
         "baseline_raw_pika_events_per_s": round(statistics.median(raws), 1),
         "pipeline_events_per_s": round(events_per_s, 1),
         "ratio": round(events_per_s / statistics.median(raws), 3),
         "target_events_per_s": TARGET, "loss": 0, "figures": rows,
+        "cpu_ms_per_event": CPU_MS_PER_EVENT[1:],
         "sdk_publish_events_per_s": [round(r, 1) for r in PUBLISH_RATES[1:]],
         "memory": watch.rows(f"{args.events} department events at full speed"),
     }, args.out)  # fmt: skip

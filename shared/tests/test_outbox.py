@@ -224,8 +224,7 @@ def test_relay_publishes_every_pending_event_and_clears_the_outbox(
 
     relay = relay_of(container)
     assert relay.pending_count() == 0
-    producer = relay.publisher._producer  # the live channel is in publisher-confirm mode
-    assert producer is not None and producer.channel._confirm_selected
+    assert relay.publisher.confirming  # the live channel is in publisher-confirm mode
     assert {d["_id"]: (d["changes"], d[OUTBOX_FIELD], d[PENDING_FIELD]) for d in db.things.find()} == {
         "t-1": (2, [], 0),
         "t-2": (1, [], 0),

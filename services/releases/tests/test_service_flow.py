@@ -197,3 +197,37 @@ def test_directory_updates_reach_the_service_and_bad_ones_are_parked(
         while not (parked := lot.list()) and time.monotonic() < deadline:
             time.sleep(0.2)
     assert len(parked) == 1 and "cycle" in parked[0].error
+
+
+def test_a_misinformation_alert_leaves_one_draft_refutation_for_the_unit(
+    releases: Any, tap: EventTap, service_config: dict[str, Any]
+) -> None:
+    alert = {
+        "alert_id": "al-flow-0001",
+        "kind": "known_claim",
+        "score": 0.91,
+        "claim_id": "c-tiem-chung",
+        "claim_text": "Vắc xin sởi đợt này gây sốt cao kéo dài",
+        "responsible_unit_code": "so-yte",
+        "items": [{"url": "https://forum.example.vn/t/9", "title": "Vắc xin sởi gây sốt", "source_name": "forum"}],
+    }
+    with EventPublisher(service_config["AMQP_URI"], source="monitoring") as publisher:
+        first = publisher.emit("misinformation_alert", alert)
+        publisher.publish(first)  # redelivered
+        publisher.emit("misinformation_alert", {**alert, "refuted_by_release_id": "r-0000000000000001",
+                                                "alert_id": "al-flow-0002"})  # fmt: skip  # already refuted
+    deadline = time.monotonic() + 10
+    officer = {"id": "officer-1", "role": "unit_officer", "unit_code": "so-yte"}
+    while time.monotonic() < deadline:
+        items = releases.search({"viewer": officer, "q": "vac xin soi", "status": ["draft"]})["items"]
+        if items:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)  # the redelivery and the refuted alert have arrived too
+    items = releases.search({"viewer": officer, "q": "vac xin soi", "status": ["draft"]})["items"]
+    assert len(items) == 1, items
+    release = releases.get({"viewer": officer, "release_id": items[0]["id"]})
+    assert release["unit_code"] == "so-yte" and release["created_by"]["kind"] == "service"
+    assert release["content"]["refutes_claim_ids"] == ["c-tiem-chung"]
+    submitted = releases.submit(action(release, OFFICER))  # the unit takes it on as any draft
+    assert submitted["status"] == "submitted"

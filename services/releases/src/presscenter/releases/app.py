@@ -20,6 +20,7 @@ from presscenter.shared.directory.store import UnitDirectory
 from presscenter.shared.events.common import Actor
 from presscenter.shared.events.departments import DepartmentReleaseSubmitted
 from presscenter.shared.events.envelope import EventEnvelope, make_event
+from presscenter.shared.events.monitoring import MisinformationAlert
 from presscenter.shared.rpc import releases as rpc
 from presscenter.shared.rpc.errors import Conflict, InvalidInput, InvalidTransition
 from presscenter.shared.timestamps import epoch_micros
@@ -28,6 +29,7 @@ _log = logging.getLogger(__name__)
 SOURCE = "releases"
 Step = Callable[..., wf.Transition]
 SCHEDULER = Actor(kind="service", id="releases-scheduler")
+REFUTATIONS = Actor(kind="service", id="releases-refutations")
 
 
 def new_release_id() -> str:
@@ -127,15 +129,10 @@ class ReleasesApp:
 
     def intake(self, event: EventEnvelope[DepartmentReleaseSubmitted]) -> rpc.Release | None:
         """A department's release: stored once per (source, external id), whatever the redeliveries."""
-        payload = event.payload
-        self._require_unit(payload.unit_code, "payload.unit_code")
-        release_id = self.intake_id(event)
-        intake = rpc.Intake(source=event.source, external_id=payload.external_id, event_id=str(event.event_id))
-        actor = Actor(kind="system", id=event.source, role="system", unit_code=payload.unit_code)
         try:
-            transition = wf.submit_from_department(payload, intake, actor, self.clock(), release_id)
+            transition = self._intake_transition(event)
         except InvalidInput:
-            if self.repo.exists(release_id):  # a late re-delivery (its times may have passed since): done already
+            if self.repo.exists(self.intake_id(event)):  # a late re-delivery (its times may have passed): done
                 return None
             raise
         # No existence check first: the id is unique, so a re-delivery's insert is refused (one round trip less).
@@ -144,6 +141,54 @@ class ReleasesApp:
         if self.timers is not None:
             self.timers.invalidate()
         return transition.release
+
+    def draft_refutation(self, event: EventEnvelope[MisinformationAlert]) -> rpc.Release | None:
+        """A misinformation alert: a draft refutation in the responsible unit's queue, once per alert.
+        None when a refutation is already published (the alert names it) or the draft exists."""
+        alert = event.payload
+        if alert.refuted_by_release_id:
+            return None
+        self._require_unit(alert.responsible_unit_code, "payload.responsible_unit_code")
+        transition = wf.draft_refutation(REFUTATIONS, alert, self.clock())
+        if not self.repo.insert(transition.release, self._envelopes(transition, event)):
+            return None  # a redelivery: the id comes from the alert
+        return transition.release
+
+    def intake_many(self, events: list[EventEnvelope[DepartmentReleaseSubmitted]]) -> dict[str, Exception]:
+        """`intake` for a batch of submissions with one insert for all; returns the failures by event id.
+
+        Each event is judged on its own: one that fails (unknown unit, bad times, a refused write)
+        is reported and the others are stored. A re-delivery, or another event for the same
+        submission, is a no-op, as in `intake`.
+        """
+        failures: dict[str, Exception] = {}
+        invalid: dict[str, tuple[EventEnvelope[Any], InvalidInput]] = {}
+        staged: list[tuple[str, rpc.Release, tuple[Any, ...]]] = []
+        for event in events:
+            try:
+                transition = self._intake_transition(event)
+            except InvalidInput as exc:
+                invalid[self.intake_id(event)] = (event, exc)
+            except Exception as exc:
+                failures[str(event.event_id)] = exc
+            else:
+                staged.append((str(event.event_id), transition.release, self._envelopes(transition, event)))
+        if invalid:  # late re-deliveries (their times may have passed since) are done already
+            stored = self.repo.existing_ids(list(invalid))
+            failures.update({str(event.event_id): exc for rid, (event, exc) in invalid.items() if rid not in stored})
+        if staged:
+            refused = self.repo.insert_many([(release, envelopes) for _, release, envelopes in staged])
+            failures.update({event_id: refused[i] for i, (event_id, _, _) in enumerate(staged) if i in refused})
+            if self.timers is not None:
+                self.timers.invalidate()
+        return failures
+
+    def _intake_transition(self, event: EventEnvelope[DepartmentReleaseSubmitted]) -> wf.Transition:
+        payload = event.payload
+        self._require_unit(payload.unit_code, "payload.unit_code")
+        intake = rpc.Intake(source=event.source, external_id=payload.external_id, event_id=str(event.event_id))
+        actor = Actor(kind="system", id=event.source, role="system", unit_code=payload.unit_code)
+        return wf.submit_from_department(payload, intake, actor, self.clock(), self.intake_id(event))
 
     @staticmethod
     def intake_id(event: EventEnvelope[DepartmentReleaseSubmitted]) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Literal, NamedTuple
 
 from pymongo import DESCENDING
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from presscenter.releases.domain.visibility import FULL_ACCESS_ROLES, PRESS_STATUSES, can_read, sees_embargoed
 from presscenter.releases.models import ReleaseDocument
@@ -64,6 +64,13 @@ def summary(release: Release) -> ReleaseSummary:
         version_created_at=release.version_created_at,
         updated_at=release.updated_at,
     )
+
+
+DUPLICATE_KEY = 11000
+
+
+class WriteRefused(RuntimeError):
+    """The datastore refused to store a release (other than because it is stored already)."""
 
 
 class Timer(NamedTuple):
@@ -128,6 +135,31 @@ class ReleaseRepository:
         except DuplicateKeyError:
             return False
         return True
+
+    def insert_many(self, items: list[tuple[Release, tuple[EventEnvelope[Any], ...]]]) -> dict[int, Exception]:
+        """Store new releases with their events in one `insert_many` (unordered).
+
+        Returns the error of each item (by index) that was not stored. An id already stored (a
+        re-delivery, or the same submission twice in `items`) is not an error: it is there.
+        """
+        docs = [
+            new_document_with_events({"_id": release.id, **query_fields(release)}, *events) for release, events in items
+        ]
+        try:
+            self.collection.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            return {
+                int(error["index"]): WriteRefused(
+                    f"release {docs[int(error['index'])]['_id']} not stored: {error.get('errmsg', error)}"
+                )
+                for error in exc.details.get("writeErrors", [])
+                if error.get("code") != DUPLICATE_KEY
+            }
+        return {}
+
+    def existing_ids(self, release_ids: list[str]) -> set[str]:
+        """Which of `release_ids` are stored (one query)."""
+        return {doc["_id"] for doc in self.collection.find({"_id": {"$in": release_ids}}, {"_id": 1})}
 
     def update(self, release: Release, expected_revision: int, events: tuple[EventEnvelope[Any], ...]) -> None:
         """Replace the stored release if it is still at `expected_revision`, with its events, atomically."""

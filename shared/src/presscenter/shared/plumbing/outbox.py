@@ -21,15 +21,17 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any, Self
 
 import eventlet
 import mongoengine
+from amqp import spec
 from eventlet.event import Event
 from eventlet.semaphore import Semaphore
-from kombu import Connection, Exchange, Producer
+from kombu import Connection
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.messaging import encode_to_headers
@@ -228,56 +230,105 @@ class Outbox:
 # --- publishing ----------------------------------------------------------------------------------
 
 
+class PartialPublish(Exception):
+    """A batch was not entirely confirmed; `confirmed` holds the indexes the broker did confirm."""
+
+    def __init__(self, message: str, confirmed: set[int]):
+        super().__init__(message)
+        self.confirmed = confirmed
+
+
 class EventPublisher:
-    """Publishes outbox entries to nameko event exchanges with publisher confirms."""
+    """Publishes outbox entries to nameko event exchanges with publisher confirms.
+
+    `publish_many` sends a whole batch, then waits once for the broker's confirms (instead of one
+    round trip per event); `publish` is a batch of one.
+    """
 
     def __init__(self, amqp_uri: str, *, connect_timeout: float = 5.0, confirm_timeout: float = 10.0):
         self.amqp_uri = amqp_uri
         self.connect_timeout = connect_timeout
         self.confirm_timeout = confirm_timeout
         self._connection: Connection | None = None
-        self._producer: Producer | None = None
+        self._channel: Any = None
+        self._declared: set[str] = set()
+        self._unconfirmed: dict[int, int] = {}  # delivery tag -> index in the batch
+        self._acked: set[int] = set()
+        self._nacked: set[int] = set()
+        self._next_tag = 1
 
-    def _ensure(self) -> Producer:
-        if self._producer is None:
-            connection = Connection(
-                self.amqp_uri,
-                transport_options={"confirm_publish": True},
-                connect_timeout=self.connect_timeout,
-            )
+    def _ensure(self) -> Any:
+        if self._channel is None:
+            connection = Connection(self.amqp_uri, connect_timeout=self.connect_timeout)
             try:
                 connection.ensure_connection(max_retries=0)  # one attempt; the relay loop backs off
-                self._producer = Producer(connection.channel())
+                channel = connection.channel()
+                channel.confirm_select()
+                channel.events["basic_ack"].add(partial(self._settle, confirmed=True))
+                channel.events["basic_nack"].add(partial(self._settle, confirmed=False))
             except Exception:
                 connection.release()
                 raise
-            self._connection = connection
-        return self._producer
+            self._connection, self._channel = connection, channel
+            self._declared, self._next_tag = set(), 1
+        return self._channel
+
+    @property
+    def confirming(self) -> bool:
+        """Connected, on a channel in publisher-confirm mode."""
+        return self._channel is not None
+
+    def _settle(self, delivery_tag: int, multiple: bool, *, confirmed: bool) -> None:
+        tags = [t for t in self._unconfirmed if t <= delivery_tag] if multiple else [delivery_tag]
+        for tag in tags:
+            index = self._unconfirmed.pop(tag, None)
+            if index is not None:
+                (self._acked if confirmed else self._nacked).add(index)
 
     def publish(self, entry: OutboxEntry) -> None:
         """Publish and wait for the broker's confirm; raises when it does not come."""
-        producer = self._ensure()
-        exchange: Exchange = get_event_exchange(entry.channel)
         try:
-            producer.publish(
-                entry.body.encode("utf-8"),
-                exchange=exchange,
-                routing_key=entry.routing_key,
-                declare=[exchange],
-                content_type="application/json",
-                content_encoding="utf-8",
-                delivery_mode=PERSISTENT,
-                headers=entry.headers,
-                message_id=entry.event_id,
-                retry=False,
-                confirm_timeout=self.confirm_timeout,
-            )
-        except Exception:
+            self.publish_many([entry])
+        except PartialPublish as exc:
+            raise (exc.__cause__ or exc) from None
+
+    def publish_many(self, entries: Sequence[OutboxEntry]) -> None:
+        """Publish every entry (persistent, in order), then wait for all the confirms.
+
+        Raises `PartialPublish` (with the confirmed indexes, the cause chained) when the broker
+        refused some, did not confirm in `confirm_timeout`, or the connection failed.
+        """
+        self._unconfirmed, self._acked, self._nacked = {}, set(), set()
+        try:
+            channel = self._ensure()
+            for index, entry in enumerate(entries):
+                if entry.exchange not in self._declared:
+                    get_event_exchange(entry.channel)(channel).declare()
+                    self._declared.add(entry.exchange)
+                message = channel.prepare_message(
+                    entry.body.encode("utf-8"),
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    headers=entry.headers,
+                    properties={"delivery_mode": PERSISTENT, "message_id": entry.event_id},
+                )
+                self._unconfirmed[self._next_tag] = index
+                self._next_tag += 1
+                channel.basic_publish(message, exchange=entry.exchange, routing_key=entry.routing_key)
+            deadline = time.monotonic() + self.confirm_timeout
+            while self._unconfirmed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{len(self._unconfirmed)} publishes not confirmed in {self.confirm_timeout}s")
+                channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=remaining)
+        except Exception as exc:
             self.close()  # the channel state is unknown: reconnect on the next publish
-            raise
+            raise PartialPublish(f"publishing failed: {type(exc).__name__}: {exc}", set(self._acked)) from exc
+        if self._nacked:
+            raise PartialPublish(f"the broker refused {len(self._nacked)} events", set(self._acked))
 
     def close(self) -> None:
-        connection, self._connection, self._producer = self._connection, None, None
+        connection, self._connection, self._channel = self._connection, None, None
         if connection is not None:
             try:
                 connection.release()
@@ -286,7 +337,12 @@ class EventPublisher:
 
 
 class OutboxForwarder:
-    """One relay pass over the outbox collections: publish each pending entry, then remove it."""
+    """One relay pass over the outbox collections: publish the pending entries, then remove them.
+
+    A pass reads up to `batch_size` entries, publishes them together with one wait for the
+    broker's confirms (`publish_many`), then removes what was confirmed: publish-then-remove,
+    at-least-once. What the broker confirmed is removed even when others of the batch failed.
+    """
 
     def __init__(
         self,
@@ -294,12 +350,21 @@ class OutboxForwarder:
         publish: Callable[[OutboxEntry], None],
         collections: Iterable[str] = (),
         batch_size: int = 200,
+        publish_many: Callable[[Sequence[OutboxEntry]], None] | None = None,
     ):
         self.db = db
         self.publish = publish
+        self.publish_many = publish_many or self._one_by_one
         names = [OUTBOX_COLLECTION, *(c for c in collections if c != OUTBOX_COLLECTION)]
         self.collections = list(dict.fromkeys(names))
         self.batch_size = batch_size
+
+    def _one_by_one(self, entries: Sequence[OutboxEntry]) -> None:
+        for index, entry in enumerate(entries):
+            try:
+                self.publish(entry)
+            except Exception as exc:
+                raise PartialPublish(f"publishing failed: {exc}", set(range(index))) from exc
 
     def ensure_indexes(self) -> None:
         """Each pass looks up pending documents by their counter: index it, or every pass scans."""
@@ -320,49 +385,54 @@ class OutboxForwarder:
         for name in self.collections:
             collection = self.db[name]
             limit = self.batch_size - sent
-            if limit <= 0:
+            if limit <= 0 or not keep_going():
                 break
             # No sort: order only matters within a document, whose entries keep theirs.
             cursor = collection.find({PENDING_FIELD: {"$gt": 0}}, {OUTBOX_FIELD: 1, PENDING_FIELD: 1})
+            batch: list[tuple[Any, str, OutboxEntry]] = []
+            emptied: list[Any] = []
+            for doc in list(cursor.limit(limit)):
+                batch += self._entries_of(collection, doc, limit - len(batch))
+                if collection.name == OUTBOX_COLLECTION:
+                    emptied.append(doc["_id"])
+                if len(batch) >= limit:
+                    break
+            if not batch:
+                continue
             removals = _Removals(collection)
+            confirmed: set[int] = set()
             try:
-                for doc in list(cursor.limit(limit)):
-                    sent += self._relay_document(collection, doc, self.batch_size - sent, keep_going, removals)
-                    if sent >= self.batch_size or not keep_going():
-                        return sent
-            finally:  # what was published is removed, even when a later publish failed
+                self.publish_many([entry for _, _, entry in batch])
+                confirmed = set(range(len(batch)))
+            except PartialPublish as exc:
+                confirmed = exc.confirmed
+                raise (exc.__cause__ or exc) from None
+            finally:  # what was published is removed, even when others of the batch failed
+                for index in sorted(confirmed):
+                    doc_id, raw, _ = batch[index]
+                    removals.add(doc_id, raw)
+                for doc_id in emptied:
+                    removals.delete_when_empty(doc_id)
                 removals.flush()
+            sent += len(batch)
         return sent
 
-    def _relay_document(
-        self,
-        collection: Collection[Any],
-        doc: dict[str, Any],
-        limit: int,
-        keep_going: Callable[[], bool],
-        removals: _Removals,
-    ) -> int:
+    def _entries_of(
+        self, collection: Collection[Any], doc: dict[str, Any], limit: int
+    ) -> list[tuple[Any, str, OutboxEntry]]:
         entries: list[str] = list(doc.get(OUTBOX_FIELD) or [])
         if not entries:
             # the counter says pending but nothing is there: only possible after a manual edit
             collection.update_one({"_id": doc["_id"], PENDING_FIELD: doc[PENDING_FIELD]}, {"$set": {PENDING_FIELD: 0}})
             _log.warning("outbox counter of %s/%s reset: no entries", collection.name, doc["_id"])
-            return 0
-        sent = 0
+            return []
+        out = []
         for raw in entries[:limit]:
-            if not keep_going():
-                break
             try:
-                entry = OutboxEntry.from_stored(raw)
+                out.append((doc["_id"], raw, OutboxEntry.from_stored(raw)))
             except (ValueError, TypeError) as exc:  # kept for an operator; must not block the others
                 _log.error("unreadable outbox entry in %s/%s left in place: %s", collection.name, doc["_id"], exc)
-                continue
-            self.publish(entry)
-            removals.add(doc["_id"], raw)
-            sent += 1
-        if collection.name == OUTBOX_COLLECTION:
-            removals.delete_when_empty(doc["_id"])
-        return sent
+        return out
 
 
 class _Removals:
@@ -438,7 +508,11 @@ class OutboxRelay(DependencyProvider):
         self.leases = LeaseStore(self.db)
         self.publisher = EventPublisher(self.settings.amqp_uri)
         self.forwarder = OutboxForwarder(
-            self.db, self.publisher.publish, self.collection_names, self.settings.outbox_batch_size
+            self.db,
+            self.publisher.publish,
+            self.collection_names,
+            self.settings.outbox_batch_size,
+            publish_many=self.publisher.publish_many,
         )
         self._pass_lock = Semaphore(1)
         self._stopping = Event()
