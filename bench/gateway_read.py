@@ -16,7 +16,9 @@ The load: `--clients` keep-alive HTTP/1.1 connections from one process (a minima
 so the client stays cheap), each sending its next request when the previous answer is read, for
 `--seconds` after a warm-up. Runs alternate baseline and full stack; figures are medians of the
 runs. Goal: full-stack requests/s >= 0.7 of the baseline. Resident memory of every process, idle
-and at its highest under the load, comes from /proc. Results: bench/results/gateway_read.json.
+and at its highest under the load, comes from /proc. So does the CPU time each process spent per
+request during each run (user + system, /proc/<pid>/stat): on a shared machine it moves far less
+than requests/s, and it says which process the cost is in. Results: bench/results/gateway_read.json.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -109,6 +113,25 @@ def run_load(url: str, path: str, headers: dict[str, str], clients: int, seconds
         return asyncio.run(load(url, path, headers, clients, seconds))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured_load(pids: dict[str, int], *load_args: Any) -> dict[str, Any]:
+    """`run_load(*load_args)`, with the CPU milliseconds each process (and this client) spent per request."""
+    pids = {**pids, "client": os.getpid()}
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    result: dict[str, Any] = dict(run_load(*load_args))
+    spent = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    result["cpu_ms_per_request"] = {name: 1000 * seconds / result["requests"] for name, seconds in spent.items()}
+    return result
+
+
 # --- the two stacks --------------------------------------------------------------------------------
 
 
@@ -168,7 +191,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
-    runs: dict[str, list[dict[str, float]]] = {"full": [], "baseline": [], "direct": []}
+    runs: dict[str, list[dict[str, Any]]] = {"full": [], "baseline": [], "direct": []}
     with stack("gateway-read") as bench:
         bench.nameko("releases", {"MAX_WORKERS": str(args.max_workers), "PREFETCH_COUNT": str(args.max_workers)})
         gateway = bench.gateway()
@@ -178,22 +201,30 @@ def main() -> int:
         full_path = (gateway, f"/v1/releases/{release_id}", {"Authorization": f"Bearer {token}"})
         bare_path = (bare, f"/v1/releases/{release_id}", {"Authorization": f"Bearer {token}"})
         direct_path = (bare, f"/v1/direct/releases/{release_id}", {"Authorization": f"Bearer {token}"})
-        watch = MemoryWatch(bench.pids())
+        pids = bench.pids()
+        watch = MemoryWatch(pids)
         watch.idle()
         warm = max(0.5, args.seconds / 4)
         run_load(*full_path, args.clients, warm)
         run_load(*bare_path, args.clients, warm)
         with watch.under_load():
             for run in range(args.runs):
-                runs["baseline"].append(run_load(*bare_path, args.clients, args.seconds))
-                runs["full"].append(run_load(*full_path, args.clients, args.seconds))
-                runs["direct"].append(run_load(*direct_path, args.clients, args.seconds))
+                runs["baseline"].append(measured_load(pids, *bare_path, args.clients, args.seconds))
+                runs["full"].append(measured_load(pids, *full_path, args.clients, args.seconds))
+                runs["direct"].append(measured_load(pids, *direct_path, args.clients, args.seconds))
                 print(f"  run {run + 1}: bare {runs['baseline'][-1]['rps']:.0f} req/s, "
                       f"full stack {runs['full'][-1]['rps']:.0f} req/s, "
                       f"bare route to releases.get {runs['direct'][-1]['rps']:.0f} req/s", flush=True)  # fmt: skip
 
     def m(side: str, key: str) -> float:
         return median([r[key] for r in runs[side]])
+
+    def cpu(side: str, *processes: str) -> float:
+        """Median over the runs of the CPU ms per request of `processes` together (all when none named)."""
+        return median([sum(ms for name, ms in r["cpu_ms_per_request"].items() if not processes or name in processes)
+                       for r in runs[side]])  # fmt: skip
+
+    store = "datastore (nx-27017)"
 
     ratio = m("full", "rps") / m("baseline", "rps")
     rows = [
@@ -203,6 +234,12 @@ def main() -> int:
         figure("gateway read p99", "ms", m("full", "p99_ms"), m("baseline", "p99_ms"), "bare FastAPI p99"),
         figure("  bare route → releases.get (no gateway)", "req/s", m("direct", "rps"), m("baseline", "rps"),
                "bare FastAPI + raw RPC to a trivial service"),
+        figure("  CPU per read, every process started + client", "ms", cpu("full"), cpu("baseline"),
+               "the same for bare FastAPI → trivial service"),
+        figure("  CPU per read, gateway", "ms", cpu("full", "gateway"), cpu("baseline", "bare FastAPI"),
+               "bare FastAPI"),
+        figure("  CPU per read, releases + datastore", "ms", cpu("full", "releases", store),
+               cpu("baseline", "trivial service"), "trivial service"),
     ]  # fmt: skip
     write_result("gateway_read", {"clients": args.clients, "seconds": args.seconds, "runs": args.runs,
                                   "release_bytes": size, "max_workers": args.max_workers, "per_run": runs,

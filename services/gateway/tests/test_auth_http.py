@@ -585,3 +585,43 @@ async def test_startup_goes_on_without_the_datastore_and_catches_up(mongo_proxy:
         while (status := (await gateway.login(*ADMIN)).status_code) == 503 and time.monotonic() < deadline:
             await anyio.sleep(0.2)
         assert status == 200
+
+
+async def test_remembered_api_tokens_revoked_here_at_once_elsewhere_within_the_bound(
+    mongo_uri: str, mongo_db_name: str
+) -> None:
+    """API_TOKEN_CACHE_SECONDS=5: a revocation or deactivation through this gateway is refused on the
+    next request; one made elsewhere (another replica, the admin CLI: here straight in the datastore)
+    within 5 s of the service's clock."""
+    async with running_gateway(mongo_uri, mongo_db_name, api_token_cache_seconds=5) as gateway:
+        admin = await gateway.bearer(*ADMIN)
+        system = await gateway.create(admin, username="cms-q1", role="system", unit_code="quan-1")
+
+        async def issue() -> tuple[str, dict[str, str]]:
+            response = await gateway.client.post(
+                "/v1/admin/api-tokens", json={"account_id": system["id"], "name": "cms"}, headers=admin
+            )
+            assert response.status_code == 201, response.text
+            return response.json()["id"], {"Authorization": f"Bearer {response.json()['token']}"}
+
+        async def me(headers: dict[str, str]) -> httpx.Response:
+            return await gateway.client.get("/v1/auth/me", headers=headers)
+
+        token_id, headers = await issue()
+        assert (await me(headers)).status_code == 200 and len(gateway.service.api_token_cache) == 1
+        await gateway.client.post(f"/v1/admin/api-tokens/{token_id}/revoke", headers=admin)
+        assert (await me(headers)).json()["detail"] == "API token revoked"
+
+        token_id, headers = await issue()
+        assert (await me(headers)).status_code == 200
+        await gateway.service.datastore.api_tokens.update_one(
+            {"_id": token_id}, {"$set": {"revoked": True, "revoked_at": 1.0}}
+        )
+        assert (await me(headers)).status_code == 200  # remembered: the bounded delay
+        gateway.clock.advance(5)
+        assert (await me(headers)).json()["detail"] == "API token revoked"
+
+        _, headers = await issue()
+        assert (await me(headers)).status_code == 200
+        await gateway.client.post(f"/v1/admin/accounts/{system['id']}/deactivate", headers=admin)
+        assert (await me(headers)).json()["detail"] == "account inactive"

@@ -17,19 +17,22 @@ from presscenter.gateway.request_context import request_id_of
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.gateway.settings import GatewaySettings
 
+# `async def`, though none awaits: FastAPI runs a plain `def` dependency in its thread pool, a thread
+# hop per request (about a quarter of the gateway's own CPU per read, docs/performance.md).
 
-def get_rpc(request: Request) -> RpcClient:
+
+async def get_rpc(request: Request) -> RpcClient:
     """The app's one RPC client (`request.app.state.rpc`)."""
     rpc: RpcClient = request.app.state.rpc
     return rpc
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.settings
     return settings
 
 
-def get_request_id(request: Request) -> str:
+async def get_request_id(request: Request) -> str:
     return request_id_of(request.scope)
 
 

@@ -1,4 +1,11 @@
-"""JWT access tokens: issued HS256 under a key id, verified strictly (algorithm, kid, type, iss, aud, exp)."""
+"""JWT access tokens: issued HS256 under a key id, verified strictly (algorithm, kid, type, iss, aud, exp).
+
+Verified tokens are remembered (`VerifiedTokens`, bounded) until they expire: verifying a JWT
+depends only on the token, the keys (fixed for the process) and the time, and time only matters
+through `exp`, which a remembered token is checked against on every use. A JWT was never
+revocable before it expires (that is what its short lifetime is for), so remembering changes no
+outcome; it spares the signature check and claim parsing on every request.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +37,39 @@ class IssuedAccessToken:
     expires_in: int
 
 
+VERIFIED_TOKENS_MAX = 4096
+
+
+class VerifiedTokens:
+    """Principals of tokens verified already, with their `exp`; at most `max_size`, oldest forgotten first."""
+
+    def __init__(self, leeway: float, max_size: int = VERIFIED_TOKENS_MAX, clock: Callable[[], float] = time.time):
+        self._leeway = leeway
+        self._max_size = max_size
+        self._clock = clock
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        """The principal of a token verified earlier that has not expired since (PyJWT's own `exp` rule)."""
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        principal, expires = entry
+        if expires <= self._clock() - self._leeway:
+            self._entries.pop(token, None)
+            return None
+        return principal
+
+    def put(self, token: str, principal: Principal, expires: float) -> None:
+        if len(self._entries) >= self._max_size:
+            for stale in list(self._entries)[: max(1, self._max_size // 8)]:  # the oldest eighth
+                self._entries.pop(stale, None)
+        self._entries[token] = (principal, expires)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class AccessTokenCodec:
     def __init__(self, settings: AuthSettings, clock: Callable[[], float] = time.time) -> None:
         """`clock` dates the tokens issued; verification checks `exp` against the real time."""
@@ -41,6 +81,7 @@ class AccessTokenCodec:
         self._ttl = settings.access_token_ttl_seconds
         self._leeway = settings.jwt_leeway_seconds
         self._clock = clock
+        self.verified = VerifiedTokens(self._leeway)
 
     def issue(self, principal_claims: dict[str, Any]) -> IssuedAccessToken:
         """Sign the account claims (sub, role, unit_code, outlet, embargo_entitled, ...) for `ttl` seconds."""
@@ -60,6 +101,14 @@ class AccessTokenCodec:
         return IssuedAccessToken(token=token, jti=jti, expires_in=self._ttl)
 
     def verify(self, token: str) -> Principal:
+        """The token's principal; `InvalidAccessToken` saying why it is refused."""
+        principal = self.verified.get(token)
+        if principal is None:
+            principal, expires = self._verify(token)
+            self.verified.put(token, principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -92,7 +141,7 @@ class AccessTokenCodec:
         except jwt.InvalidTokenError as exc:
             raise InvalidAccessToken("invalid token") from exc
         try:
-            return Principal(
+            principal = Principal(
                 id=claims["sub"],
                 role=claims["role"],
                 username=claims.get("preferred_username"),
@@ -104,3 +153,4 @@ class AccessTokenCodec:
             )
         except ValidationError as exc:
             raise InvalidAccessToken("invalid claims") from exc
+        return principal, float(claims["exp"])

@@ -60,8 +60,10 @@ def datastore_guard() -> Iterator[None]:
         raise datastore_unavailable() from None
 
 
-def auth_service(connection: HTTPConnection) -> AuthService:
-    """The service, once its datastore has been reached (indexes made, bootstrap admin there); 503 before."""
+async def auth_service(connection: HTTPConnection) -> AuthService:
+    """The service, once its datastore has been reached (indexes made, bootstrap admin there); 503 before.
+
+    `async def` so that FastAPI does not hand it to its thread pool."""
     service = installed_service(connection)
     if not service.ready:
         raise datastore_unavailable()

@@ -16,6 +16,7 @@ from pymongo.errors import ConnectionFailure
 
 from presscenter.gateway.auth.access_tokens import AccessTokenCodec, InvalidAccessToken
 from presscenter.gateway.auth.account_store import AccountStore, UsernameTaken
+from presscenter.gateway.auth.api_token_cache import ApiTokenCache
 from presscenter.gateway.auth.datastore import AuthDatastore
 from presscenter.gateway.auth.opaque_tokens import (
     api_token_id,
@@ -84,6 +85,7 @@ class AuthService:
         self.passwords = Passwords(settings)
         # JWTs are dated and checked by the real clock (PyJWT's); `clock` times the datastore's records only
         self.codec = AccessTokenCodec(settings)
+        self.api_token_cache = ApiTokenCache(settings.api_token_cache_seconds, clock)
 
     async def start(self) -> None:
         """Indexes, then the bootstrap admin when configured; `ready` once done."""
@@ -187,6 +189,16 @@ class AuthService:
             raise Unauthenticated(str(exc)) from exc
 
     async def _api_token_principal(self, bearer: str) -> Principal:
+        digest = token_hash(bearer)
+        remembered = self.api_token_cache.get(digest)
+        if remembered is not None:
+            return remembered
+        principal, expires_at = await self._verified_api_token(bearer)
+        self.api_token_cache.put(digest, principal, expires_at)
+        return principal
+
+    async def _verified_api_token(self, bearer: str) -> tuple[Principal, float]:
+        """The principal of an API token read from the datastore, and when the token expires."""
         token_id = api_token_id(bearer)
         record = await self.api_tokens.by_id(token_id) if token_id else None
         if record is None or not hashes_match(record.token_hash, bearer):
@@ -201,7 +213,7 @@ class AuthService:
             raise Unauthenticated("account inactive")
         if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
             await self.api_tokens.touch(record.id, now)
-        return Principal(
+        principal = Principal(
             id=account.id,
             role=account.role,
             username=account.username,
@@ -212,6 +224,7 @@ class AuthService:
             token_id=record.id,
             scopes=record.scopes,
         )
+        return principal, record.expires_at
 
     # --- administration -------------------------------------------------------------------------
 
@@ -258,6 +271,7 @@ class AuthService:
         """(De)activate; deactivation ends the account's sessions and its API tokens stop working."""
         now = self.clock()
         account = await self.accounts.update(account_id, {"active": active}, now)
+        self.api_token_cache.clear()
         if account is None:
             raise NotFound("no such account")
         if not active:
@@ -309,7 +323,9 @@ class AuthService:
         return await self.api_tokens.of_account(account_id)
 
     async def revoke_api_token(self, token_id: str) -> ApiTokenRecord:
-        if not await self.api_tokens.revoke(token_id, self.clock()):
+        revoked = await self.api_tokens.revoke(token_id, self.clock())
+        self.api_token_cache.clear()
+        if not revoked:
             raise NotFound("no such API token")
         record = await self.api_tokens.by_id(token_id)
         if record is None:

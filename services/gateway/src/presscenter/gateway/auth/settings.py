@@ -88,6 +88,15 @@ class AuthSettings(BaseSettings):
         validation_alias=_env("API_TOKEN_MAX_TTL_DAYS", "api_token_max_ttl_days"),
         description="Longest lifetime an admin may give an API token (API_TOKEN_MAX_TTL_DAYS).",
     )
+    api_token_cache_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=60,
+        validation_alias=_env("API_TOKEN_CACHE_SECONDS", "api_token_cache_seconds"),
+        description="How long a verified API token is trusted without reading the datastore again: another "
+        "replica (or the admin CLI's change) takes effect at most this much later (API_TOKEN_CACHE_SECONDS; "
+        "0, the default: read on every request).",
+    )
     login_max_failures_per_username: int = Field(
         5,
         ge=1,

@@ -16,13 +16,16 @@ from presscenter.gateway.routes.stream import stream_router
 
 
 def api_routers() -> list[APIRouter]:
-    """Every router to include, the live stream's carrying its engine's lifespan."""
+    """Every router to include, the live stream's carrying its engine's lifespan.
+
+    FastAPI tries routes in order, one by one: the most read (releases) come first. No two routers
+    share a path, so the order changes nothing else (but the order of the OpenAPI paths)."""
     return [
+        releases.router,
+        recipients.router,
         monitoring_router,
         media_router,
         blobs_router,
-        releases.router,
-        recipients.router,
         portal.router,
         feeds.router,
         questions_router,
