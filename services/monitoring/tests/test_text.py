@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from presscenter.monitoring.text import compatible, find_phrase, keys, shingles, stable_hash, tokenize
-from presscenter.monitoring.text.reaccent import Reaccenter
+from presscenter.monitoring.text.reaccent import Reaccenter, accents_of
 from presscenter.monitoring.text.sentences import sentences
 from presscenter.shared.text import has_diacritics
 
@@ -118,3 +118,21 @@ def test_reaccenter_restores_the_word_the_neighbours_point_to() -> None:
     assert reaccent.labels(fire)[:4] == ["cháy", "chung", "cư", "mini"]
     assert reaccent.labels(tokenize("xe buyt chay cham"))[2] == "chạy"
     assert reaccent.labels(tokenize("khong ro"))[0] == "khong"
+
+
+def test_reaccenter_takes_the_most_frequent_form_and_the_first_seen_of_equals() -> None:
+    reaccent = Reaccenter()
+    reaccent.learn(tokenize("chạy"))  # one each: the first seen wins
+    reaccent.learn(tokenize("cháy"))
+    assert reaccent.labels(tokenize("chay"))[0] == "chạy"
+    reaccent.count([accents_of(tokenize("cháy nhà")), accents_of(tokenize("Cháy"))])  # one text, two parts
+    assert reaccent.labels(tokenize("chay"))[0] == "cháy"
+    assert reaccent.labels(tokenize("chay nha"))[0] == "cháy"  # the pair decides before the word
+
+
+def test_reaccenter_forgets_everything_past_its_bound() -> None:
+    reaccent = Reaccenter(max_entries=2)
+    reaccent.learn(tokenize("cháy nhà"))
+    assert reaccent.labels(tokenize("chay"))[0] == "cháy"
+    reaccent.learn(tokenize("xe buýt"))  # four words now: over the bound, all dropped
+    assert reaccent.labels(tokenize("chay xe"))[:2] == ["chay", "xe"]

@@ -128,3 +128,24 @@ def test_restored_alerts_keep_their_cool_down() -> None:
     for i, text in enumerate(FLOOD):
         restarted.post(text, at + timedelta(minutes=i), source=f"flood-src-{i}")
     assert restarted.alerts == []
+
+
+def test_a_term_from_too_few_sources_or_stories_does_not_burst_however_busy() -> None:
+    """Many mentions of one term from four sources (one short of `min_sources`): no alert, and
+    none either once a fifth source joins if all is one story."""
+    settings = TrendSettings(warmup=timedelta(0), min_volume=8, min_sources=5, min_stories=4, min_growth=1.0)
+    detector = BurstDetector(settings)
+    at = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    terms = {"ngập": "ngập"}
+    alerts = []
+    for n in range(40):
+        alerts += detector.observe(f"i{n}", at + timedelta(seconds=n), f"src{n % 4}", f"s{n % 6}", terms)
+    assert alerts == []
+    one_story = BurstDetector(settings)
+    for n in range(40):
+        alerts += one_story.observe(f"j{n}", at + timedelta(seconds=n), f"src{n % 5}", "s0", terms)
+    assert alerts == []
+    many = BurstDetector(settings)
+    for n in range(40):
+        alerts += many.observe(f"k{n}", at + timedelta(seconds=n), f"src{n % 5}", f"s{n % 6}", terms)
+    assert [a.keys for a in alerts] == [("ngập",)]

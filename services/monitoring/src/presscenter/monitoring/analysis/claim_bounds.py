@@ -126,13 +126,14 @@ class _Item:
             (self.rows[id(s[1])] if len(s) > 1 else -1 for s in spans), dtype=np.int64, count=len(spans)
         )
         known = index.keys
-        self.keys: dict[str, int] = {}  # index key -> column
+        keys: dict[str, int] = {}  # index key -> column
         for p in self.profiles:
             for key in p.keys:
-                if key in known:
-                    self.keys.setdefault(key, len(self.keys))
-        self.key_weights = index.weights(list(self.keys))
-        self.postings = index.postings(list(self.keys)) if self.keys else None
+                if key in known and key not in keys:
+                    keys[key] = len(keys)
+        self.keys = keys
+        self.key_weights = index.weights(list(keys))
+        self.postings = index.postings(list(keys)) if keys else None
 
     def usable(self, floor: float) -> tuple[Ints, npt.NDArray[np.bool_]] | None:
         """The slots some window can be compared with, and per window and slot whether it can: the
@@ -143,21 +144,29 @@ class _Item:
         if self.postings is None:
             return None
         keys = self.keys
-        has = np.zeros((len(self.profiles), len(keys)), dtype=bool)  # sentence x content key
+        cells_rows: list[int] = []
+        cells_columns: list[int] = []
         for row, p in enumerate(self.profiles):
-            has[row, [keys[k] for k, _n in p.content if k in keys]] = True
-        in_item = has.any(axis=0)
-        if not in_item.any():
+            for key, _n in p.content:
+                column = keys.get(key)
+                if column is not None:
+                    cells_rows.append(row)
+                    cells_columns.append(column)
+        if not cells_rows:
             return None
+        in_item = np.zeros(len(keys), dtype=bool)
+        in_item[cells_columns] = True
         index = self.index
         size = len(index.refs)
         slots, _counts, rows = self.postings
         weights = np.where(in_item, self.key_weights, 0.0)
         shared = np.bincount(slots, weights=weights[rows], minlength=size)
-        floor_total = floor * index.filter_total[:size]
-        candidates = np.flatnonzero((shared > 0) & (shared >= floor_total) & index.alive[:size])
+        floor_total = index.floors(floor)
+        candidates = np.flatnonzero((shared > 0) & (shared >= floor_total))
         if len(candidates) == 0:
             return None
+        has = np.zeros((len(self.profiles), len(keys)), dtype=bool)  # sentence x content key
+        has[cells_rows, cells_columns] = True
         holds = self._holds(candidates)[0] > 0
         in_window = has[self.first]
         pair = self.second >= 0
@@ -189,12 +198,29 @@ class _Item:
         present = np.zeros((count + 1, len(keys)))  # and an empty row for one-sentence windows
         content = np.zeros((count + 1, len(keys)))
         content_weight = np.zeros(count + 1)
+        # the cells to set, gathered first and set at once (one numpy call each, not one per cell)
+        present_rows: list[int] = []
+        present_columns: list[int] = []
+        content_rows: list[int] = []
+        content_columns: list[int] = []
+        content_counts: list[int] = []
         for row, p in enumerate(self.profiles):
-            present[row, [keys[k] for k in p.keys if k in keys]] = 1.0
+            for key in p.keys:
+                column = keys.get(key)
+                if column is not None:
+                    present_rows.append(row)
+                    present_columns.append(column)
+            total = 0.0
             for key, n in p.content:
-                content_weight[row] += n * weight(key)
-                if key in keys:
-                    content[row, keys[key]] = n
+                total += n * weight(key)
+                column = keys.get(key)
+                if column is not None:
+                    content_rows.append(row)
+                    content_columns.append(column)
+                    content_counts.append(n)
+            content_weight[row] = total
+        present[present_rows, present_columns] = 1.0
+        content[content_rows, content_columns] = content_counts
         pairs: dict[Pair, int] = {}
         at: list[tuple[int, int]] = []
         for row, span in enumerate(self.spans):

@@ -32,7 +32,7 @@ class ReferenceIndex:
         self._slots: dict[int, int] = {}  # id(reference) -> slot
         self._keys: dict[str, dict[int, int]] = {}  # key -> {slot: count}
         self._pairs: dict[tuple[str, str], set[int]] = {}
-        self._key_arrays: dict[str, tuple[Ints, Floats]] = {}
+        self._key_arrays: dict[str, Floats] = {}  # key -> its postings (slots, counts)
         self._pair_arrays: dict[tuple[str, str], Ints] = {}
         # document frequencies of every key a reference had, kept in step with `terms`
         self._key_ids: dict[str, int] = {}
@@ -43,6 +43,7 @@ class ReferenceIndex:
         self.pair_count = np.zeros(0)
         self.trust = np.zeros(0)
         self.alive = np.zeros(0, dtype=bool)
+        self._floors: tuple[float, Floats] | None = None  # the last `floors` asked for
         self._refreshed_at = terms.docs
         terms.watch(self._counted)
 
@@ -73,6 +74,7 @@ class ReferenceIndex:
         self.pair_count[slot] = len(ref.bigrams)
         self.trust[slot] = ref.trust
         self.alive[slot] = True
+        self._floors = None
         return slot
 
     def remove(self, ref: Reference) -> None:
@@ -98,6 +100,7 @@ class ReferenceIndex:
         self._all_tokens = None
         self.alive[slot] = False
         self.filter_total[slot] = 0.0
+        self._floors = None
         self._free.append(slot)
 
     def _key_id(self, key: str) -> int:
@@ -111,10 +114,8 @@ class ReferenceIndex:
 
     def _counted(self, keys: Iterable[str]) -> None:
         ids, df = self._key_ids, self.terms.df
-        for key in keys:
-            found = ids.get(key)
-            if found is not None:
-                self._df[found] = df(key)
+        for key in ids.keys() & keys:  # the keys some reference had (a set operation, in C)
+            self._df[ids[key]] = df(key)
 
     def _grow(self) -> int:
         slot = len(self.refs)
@@ -159,17 +160,27 @@ class ReferenceIndex:
         owner, ids = self._all_tokens
         totals = np.bincount(owner, weights=self._idf(ids), minlength=len(self.filter_total))
         self.filter_total = totals
+        self._floors = None
+
+    def floors(self, share: float) -> Floats:
+        """Per slot (of `refs`), `share` of its total weight as of the last refresh; infinite for
+        a free slot (what the candidate filter compares with, kept until the totals change)."""
+        known = self._floors
+        if known is not None and known[0] == share:
+            return known[1]
+        size = len(self.refs)
+        found = np.where(self.alive[:size], share * self.filter_total[:size], np.inf)
+        self._floors = (share, found)
+        return found
 
     # --- reading --------------------------------------------------------------------------------
 
-    def _key_postings(self, key: str) -> tuple[Ints, Floats]:
+    def _key_postings(self, key: str) -> Floats:
+        """The slots holding `key` (row 0) and how many times each has it (row 1)."""
         found = self._key_arrays.get(key)
         if found is None:
             postings = self._keys[key]
-            found = self._key_arrays[key] = (
-                np.fromiter(postings.keys(), dtype=np.int64, count=len(postings)),
-                np.fromiter(postings.values(), dtype=np.float64, count=len(postings)),
-            )
+            found = self._key_arrays[key] = np.array([list(postings), list(postings.values())], dtype=np.float64)
         return found
 
     def _pair_postings(self, pair: tuple[str, str]) -> Ints:
@@ -191,11 +202,14 @@ class ReferenceIndex:
 
     def postings(self, keys: Sequence[str]) -> tuple[Ints, Floats, Ints]:
         """(slots, counts, row of the key in `keys`) of the references holding each of `keys`."""
-        arrays = [self._key_postings(k) for k in keys]
-        slots = np.concatenate([a[0] for a in arrays])
-        counts = np.concatenate([a[1] for a in arrays])
-        rows = np.repeat(np.arange(len(keys)), [len(a[0]) for a in arrays])
-        return slots, counts, rows
+        known, build = self._key_arrays.get, self._key_postings
+        arrays = [known(k) for k in keys]
+        for n, found in enumerate(arrays):
+            if found is None:
+                arrays[n] = build(keys[n])
+        both = np.concatenate(arrays, axis=1)  # type: ignore[arg-type]
+        rows = np.repeat(np.arange(len(keys)), [a.shape[1] for a in arrays])  # type: ignore[union-attr]
+        return both[0].astype(np.int64), both[1], rows
 
     def pair_postings(self, pairs: Sequence[tuple[str, str]]) -> tuple[Ints, Ints]:
         """(slots, row of the pair in `pairs`) of the references holding each of `pairs`."""

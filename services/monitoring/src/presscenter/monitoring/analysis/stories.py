@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from presscenter.monitoring.analysis.fingerprint import Fingerprint, uncommon
+from presscenter.monitoring.analysis.fingerprint import Fingerprint
 from presscenter.monitoring.analysis.minhash import GroupedLshIndex, MinHasher, Signature
 from presscenter.monitoring.analysis.story_match import ItemComparison
 from presscenter.monitoring.text.sentences import Sentence
@@ -62,6 +62,11 @@ class StoryCounter:
         self.cap = cap
         self.max_entries = max_entries
         self._seen: OrderedDict[int, tuple[str, ...]] = OrderedDict()
+
+    @property
+    def seen(self) -> Callable[[int, tuple[str, ...]], tuple[str, ...]]:
+        """`dict.get` of the stories seen with each feature (for loops that look many up)."""
+        return self._seen.get
 
     def stories(self, feature: int) -> tuple[str, ...]:
         return self._seen.get(feature, ())
@@ -152,21 +157,26 @@ class StoryClusterer:
             if self.sentence_stories.count(h) < self.settings.common_after:
                 for story in self.sentence_stories.stories(h):
                     votes[story] = votes.get(story, 0) + 2
-        ranked = sorted((s for s in votes if s in self._stories), key=lambda s: -votes[s])
+        stories = self._stories
+        ranked = [s for s in votes if s in stories]
+        ranked.sort(key=votes.__getitem__, reverse=True)  # most votes first; a stable sort keeps equals in order
         return ranked[: self.settings.max_candidates]
 
     def best_match(self, fp: Fingerprint) -> tuple[str | None, float]:
         """The candidate story most similar to `fp` at `threshold` or above, with its similarity,
         or (None, 0.0). Variants that cannot reach the threshold or beat the best are not scored."""
         best_story, best_score = None, 0.0
-        is_common = self.sentence_stories.common(self.settings.common_after)
+        limit = self.settings.common_after
+        is_common = self.sentence_stories.common(limit)
+        seen = self.sentence_stories.seen
         item = ItemComparison(fp, is_common)
         for story_id in self.candidates(fp):
             story = self._stories[story_id]
             variants = list(story.variants)
             if story.first is not None and all(v is not story.first for v in variants):
                 variants.insert(0, story.first)
-            bodies = [uncommon(v.body, is_common) for v in variants]
+            # `uncommon(v.body, is_common)`, inlined: this runs for every variant of every candidate
+            bodies = [[s for s in v.body if len(seen(s.hash, ())) < limit] or list(v.body) for v in variants]
             if not item.overlaps_any(s for body in bodies for s in body):
                 continue  # nothing in common: every variant scores 0
             for variant, body in zip(variants, bodies, strict=True):

@@ -70,7 +70,8 @@ class ItemComparison:
             return None
         columns = [self.column(b) for b in other]
         by_story_sentence = sum(best for _overlaps, best in columns)
-        by_item_sentence = sum(max(c[0][i] for c in columns) for i in range(len(self.body)))
+        # per item sentence, its best overlap with any story sentence (columns are as long as the body)
+        by_item_sentence = sum(map(max, zip(*(c[0] for c in columns), strict=True)))
         bound = min(1.0, min(by_story_sentence, by_item_sentence) / total)
         if bound < at_least or bound <= above:
             return None

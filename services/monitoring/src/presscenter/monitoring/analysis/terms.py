@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 # Pseudo-documents added to the count: early in a stream every word weighs about the same.
@@ -16,7 +17,7 @@ class TermStats:
         self.max_terms = max_terms
         self.floor = floor
         self.docs = 0
-        self._df: dict[str, int] = {}
+        self._df: Counter[str] = Counter()
         self._watchers: list[Callable[[Iterable[str]], None]] = []
 
     def watch(self, changed: Callable[[Iterable[str]], None]) -> None:
@@ -28,8 +29,7 @@ class TermStats:
         self.docs += 1
         df = self._df
         distinct = set(keys)
-        for key in distinct:
-            df[key] = df.get(key, 0) + 1
+        df.update(distinct)  # counted in C
         if len(df) > self.max_terms:
             distinct |= self._prune()
         for changed in self._watchers:

@@ -126,6 +126,19 @@ def _between(buckets: deque[list[int]], start: int, end: int) -> int:
     return total
 
 
+def _distinct_at_least(mentions: Iterable[Mention], field_name: str, least: int) -> bool:
+    """Whether `mentions` have `least` distinct values of `field_name` (stops once they do: a
+    common term's window holds many mentions)."""
+    if least <= 0:
+        return True
+    seen: set[str] = set()
+    for mention in mentions:
+        seen.add(getattr(mention, field_name))
+        if len(seen) >= least:
+            return True
+    return False
+
+
 class _Counter:
     """Count of events in the window, and per bucket over the baseline before it."""
 
@@ -267,9 +280,9 @@ class BurstDetector:
             return False
         if term.quiet_until is not None and term.quiet_until > now:
             return False
-        if len({m.source for m in term.recent}) < s.min_sources:
+        if not _distinct_at_least(term.recent, "source", s.min_sources):
             return False
-        if len({m.story_id for m in term.recent}) < s.min_stories:
+        if not _distinct_at_least(term.recent, "story_id", s.min_stories):
             return False
         return len(term.recent) / self.expected(key) >= s.min_growth
 

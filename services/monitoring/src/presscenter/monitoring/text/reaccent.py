@@ -8,8 +8,9 @@ then labels a bare word with the form its neighbours point to ("chay chung cu" â
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from operator import itemgetter
+from collections import Counter
+from collections.abc import Hashable, Iterable, Sequence
+from itertools import chain, islice
 
 from presscenter.monitoring.text.tokenize import Token
 
@@ -34,16 +35,51 @@ def accents_of(tokens: Sequence[Token]) -> Accents:
     return tuple(words), tuple(pairs)
 
 
-def _most_common(forms: dict[str, int] | dict[Pair, int]):  # type: ignore[no-untyped-def]
-    """The form seen most (the first seen of equals), as `Counter.most_common(1)` gives it."""
-    return max(forms.items(), key=itemgetter(1))[0]
+class _FormCounts:
+    """How often each (thing, form) was seen, counted in C (`Counter.update`), and each thing's
+    forms in the order first seen, so the most frequent form is the first seen of equals (as
+    `Counter.most_common(1)` gives it)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[Hashable, Hashable]] = Counter()
+        self.forms: dict[Hashable, list[Hashable]] = {}
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    def update(self, seen: Iterable[tuple[Hashable, Hashable]]) -> None:
+        counts = self.counts
+        before = len(counts)
+        counts.update(seen)
+        added = len(counts) - before
+        if added:  # new (thing, form) entries are the last ones inserted, in the order first seen
+            forms = self.forms
+            for thing, form in reversed(list(islice(reversed(counts), added))):
+                known = forms.get(thing)
+                if known is None:
+                    forms[thing] = [form]
+                else:
+                    known.append(form)
+
+    def most_common(self, thing: Hashable) -> Hashable | None:
+        forms = self.forms.get(thing)
+        if not forms:
+            return None
+        if len(forms) == 1:
+            return forms[0]
+        counts = self.counts
+        return max(forms, key=lambda form: counts[(thing, form)])
+
+    def clear(self) -> None:
+        self.counts.clear()
+        self.forms.clear()
 
 
 class Reaccenter:
     def __init__(self, max_entries: int = 200_000):
         self.max_entries = max_entries
-        self._words: dict[str, dict[str, int]] = {}
-        self._pairs: dict[Pair, dict[Pair, int]] = {}
+        self._words = _FormCounts()  # key -> accented forms
+        self._pairs = _FormCounts()  # key pair -> accented pairs
 
     def learn(self, tokens: Sequence[Token]) -> None:
         """Count the accented forms of words, and of adjacent word pairs, typed with diacritics."""
@@ -52,17 +88,9 @@ class Reaccenter:
     def count(self, accents: Iterable[Accents]) -> None:
         """`learn` from what `accents_of` found in the parts of one text."""
         known_words, known_pairs = self._words, self._pairs
-        for words, pairs in accents:
-            for key, form in words:
-                forms = known_words.get(key)
-                if forms is None:
-                    forms = known_words[key] = {}
-                forms[form] = forms.get(form, 0) + 1
-            for pair, pair_forms in pairs:
-                seen = known_pairs.get(pair)
-                if seen is None:
-                    seen = known_pairs[pair] = {}
-                seen[pair_forms] = seen.get(pair_forms, 0) + 1
+        parts = list(accents)
+        known_words.update(chain.from_iterable(words for words, _pairs in parts))  # one update per text
+        known_pairs.update(chain.from_iterable(pairs for _words, pairs in parts))
         if len(known_words) > self.max_entries or len(known_pairs) > self.max_entries:
             known_words.clear()
             known_pairs.clear()
@@ -80,12 +108,12 @@ class Reaccenter:
     def _guess(self, tokens: Sequence[Token], i: int) -> str:
         token = tokens[i]
         if i > 0 and tokens[i - 1].segment == token.segment:
-            forms = self._pairs.get((tokens[i - 1].key, token.key))
-            if forms:
-                return _most_common(forms)[1]  # type: ignore[no-any-return]
+            forms = self._pairs.most_common((tokens[i - 1].key, token.key))
+            if forms is not None:
+                return forms[1]  # type: ignore[index,no-any-return]
         if i + 1 < len(tokens) and tokens[i + 1].segment == token.segment:
-            forms = self._pairs.get((token.key, tokens[i + 1].key))
-            if forms:
-                return _most_common(forms)[0]  # type: ignore[no-any-return]
-        words = self._words.get(token.key)
-        return _most_common(words) if words else token.key  # type: ignore[no-any-return]
+            forms = self._pairs.most_common((token.key, tokens[i + 1].key))
+            if forms is not None:
+                return forms[0]  # type: ignore[index,no-any-return]
+        word = self._words.most_common(token.key)
+        return word if word is not None else token.key  # type: ignore[return-value]
