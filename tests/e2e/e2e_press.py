@@ -88,6 +88,10 @@ class Press:
         """A change to what `read` is (a release, question, asset), naming its revision (If-Match)."""
         return ok(await self.http.post(path, json=body or None, headers=self.if_match(who, read)))
 
+    async def put(self, who: str, path: str, read: dict[str, Any], **body: Any) -> Any:
+        """A replacement of part of what `read` is, naming its revision (If-Match)."""
+        return ok(await self.http.put(path, json=body, headers=self.if_match(who, read)))
+
     async def release_step(self, who: str, release: dict[str, Any], action: str, **body: Any) -> dict[str, Any]:
         """One step of the release workflow."""
         return await self.act(who, f"/v1/releases/{release['id']}/{action}", release, **body)  # type: ignore[no-any-return]

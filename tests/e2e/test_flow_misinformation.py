@@ -1,11 +1,9 @@
 """Flow 3 of the product brief, end to end over HTTP and the SDK: the monitoring desk registers a
 false claim → crawlers send items spreading it (`item_observed`, paraphrased, without diacritics)
 → `misinformation_alert` for the responsible unit → feedback opens one urgent internal question to
-that unit for the alert → the unit drafts a release refuting the claim, an editor publishes it →
-the claim is marked refuted, and its spread shows rumour and refutation side by side.
-
-What this platform does on an alert is open the urgent question; the refutation release is
-drafted by the unit's officer (no draft is made automatically).
+that unit for the alert, and releases leaves a draft refutation in the unit's queue → the unit
+writes the official text into that draft, an editor publishes it → the claim is marked refuted, and
+its spread shows rumour and refutation side by side.
 """
 
 from __future__ import annotations
@@ -58,20 +56,23 @@ async def test_a_known_false_claim_spreads_is_alerted_questioned_refuted_and_tra
     assert (question["priority"], question["unit_code"]) == ("urgent", "so-vhtt")
     assert CLAIM in question["title"] and question["legs"][0]["rule"] == "alert"
 
-    draft = await press.post(
-        "officer_vhtt",
-        "/v1/releases",
-        201,
-        json={
-            "unit_code": "so-vhtt",
-            "content": {
-                "title": REFUTATION,
-                "body": "Cầu Long Biên là di tích được bảo tồn; không có kế hoạch phá dỡ.",
-                "categories": ["culture"],
-                "refutes_claim_ids": [claim_id],
-            },
-        },
-    )
+    async def refutation_draft() -> dict[str, Any] | None:
+        drafts = await press.get("officer_vhtt", "/v1/releases", params={"status": "draft", "unit_code": "so-vhtt"})
+        for item in drafts["items"]:
+            release = await press.get("officer_vhtt", f"/v1/releases/{item['id']}")
+            if claim_id in release["content"]["refutes_claim_ids"]:
+                return release  # type: ignore[no-any-return]
+        return None
+
+    prepared = await eventually(refutation_draft, "the draft refutation releases leaves for the alert")
+    assert prepared["created_by"]["kind"] == "service" and CLAIM in prepared["content"]["title"]
+    content = {
+        **prepared["content"],
+        "title": REFUTATION,
+        "body": "Cầu Long Biên là di tích được bảo tồn; không có kế hoạch phá dỡ.",
+        "categories": ["culture"],
+    }
+    draft = await press.put("officer_vhtt", f"/v1/releases/{prepared['id']}/content", prepared, content=content)
     submitted = await press.release_step("officer_vhtt", draft, "submit")
     approved = await press.release_step("editor", submitted, "approve")
     published = await press.release_step("editor", approved, "publish")
