@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from presscenter.gateway.app import create_app
 from presscenter.gateway.settings import GatewaySettings
+from presscenter.gateway.testing.accounts import ADMIN, PRESS_CAST, SignedIn, sign_in
 from presscenter.shared.testing.vhosts import amqp_url, fresh_vhost
 
 # Quick to fail and to recover; rate limits off unless a test sets them.
@@ -87,3 +88,16 @@ async def start_gateway(
             return app, http
 
         yield start
+
+
+@pytest.fixture(scope="module")
+def http(gateway_url: str) -> Iterator[httpx.Client]:
+    """A client of the module's live gateway (route modules provide `gateway_url`)."""
+    with httpx.Client(base_url=gateway_url, timeout=20) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def cast(request: pytest.FixtureRequest, http: httpx.Client) -> dict[str, SignedIn]:
+    """The module's `CAST` (default: the press cast), made by the bootstrap admin and signed in."""
+    return sign_in(http, ADMIN, getattr(request.module, "CAST", PRESS_CAST))

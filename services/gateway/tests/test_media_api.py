@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from presscenter.gateway.routes import media_bodies as bodies
-from presscenter.gateway.testing.accounts import ADMIN, PRESS_CAST, SignedIn, login, sign_in
+from presscenter.gateway.testing.accounts import ADMIN, PRESS_CAST, SignedIn, login
 from presscenter.gateway.testing.stack import gateway_and_services, ok, problem
 from presscenter.media import testing as samples
 from presscenter.shared.rpc.media import Asset, DownloadLink, DownloadPage, UploadGrant
@@ -44,17 +44,6 @@ def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -
         gateway={"rpc_timeout": 10.0, "max_body_bytes": BODY_LIMIT},
     ) as stack:
         yield stack.url
-
-
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=20) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def cast(http: httpx.Client) -> dict[str, SignedIn]:
-    return sign_in(http, ADMIN, CAST)
 
 
 def request_upload(http: httpx.Client, who: SignedIn, data: bytes, **fields: Any) -> httpx.Response:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from presscenter.gateway.routes.monitoring import ClaimChange, NewClaim
-from presscenter.gateway.testing.accounts import ADMIN, PRESS_CAST, SignedIn, sign_in
+from presscenter.gateway.testing.accounts import PRESS_CAST, SignedIn
 from presscenter.gateway.testing.stack import Stack, gateway_and_services, ok, problem
 from presscenter.shared.events.envelope import utcnow
 from presscenter.shared.rpc.monitoring import AlertPage, Claim, ClaimPage
@@ -52,17 +52,6 @@ def amqp(stack: Stack) -> str:
 @pytest.fixture(scope="module")
 def gateway_url(stack: Stack) -> str:
     return stack.url
-
-
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=10) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def cast(http: httpx.Client) -> dict[str, SignedIn]:
-    return sign_in(http, ADMIN, CAST)
 
 
 def new_claim(http: httpx.Client, who: SignedIn, **fields: Any) -> httpx.Response:

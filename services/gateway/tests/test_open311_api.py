@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from presscenter.gateway.routes.open311 import JURISDICTION_ID
-from presscenter.gateway.testing.accounts import ADMIN, SignedIn, login, sign_in
+from presscenter.gateway.testing.accounts import ADMIN, SignedIn, login
 from presscenter.gateway.testing.stack import gateway_and_services, ok
 from presscenter.shared.rpc.feedback import GeoReportRequest, GeoReportService
 
@@ -33,17 +33,6 @@ def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -
     services = {"feedback": {"WORKING_CALENDAR": "always"}}
     with gateway_and_services(embedded_mongo.uri, workdir, services, vhost_prefix="gateway-open311") as stack:
         yield stack.url
-
-
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=10) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def cast(http: httpx.Client) -> dict[str, SignedIn]:
-    return sign_in(http, ADMIN, CAST)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from presscenter.gateway.routes import question_bodies as bodies
-from presscenter.gateway.testing.accounts import ADMIN, SignedIn, login, sign_in
+from presscenter.gateway.testing.accounts import ADMIN, SignedIn, login
 from presscenter.gateway.testing.stack import gateway_and_services, ok, problem
 from presscenter.shared.rpc.feedback import CategoryList, PublicAnswerPage, Question, QuestionPage, Scorecards
 
@@ -44,17 +44,6 @@ def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -
         embedded_mongo.uri, workdir, {"feedback": {"WORKING_CALENDAR": "always"}}, vhost_prefix="gateway-questions"
     ) as stack:
         yield stack.url
-
-
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=10) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def cast(http: httpx.Client) -> dict[str, SignedIn]:
-    return sign_in(http, ADMIN, CAST)
 
 
 def question_body(**extra: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from presscenter.gateway.routes import release_bodies as bodies
-from presscenter.gateway.testing.accounts import ADMIN, SignedIn, sign_in
+from presscenter.gateway.testing.accounts import SignedIn
 from presscenter.gateway.testing.stack import gateway_and_services, ok, problem
 from presscenter.shared.rpc.releases import Release, ReleasePage
 
@@ -50,17 +50,6 @@ def gateway_url(tmp_path_factory: pytest.TempPathFactory, embedded_mongo: Any) -
     workdir = tmp_path_factory.mktemp("releases")
     with gateway_and_services(embedded_mongo.uri, workdir, {"releases": {}}, vhost_prefix="gateway-releases") as stack:
         yield stack.url
-
-
-@pytest.fixture(scope="module")
-def http(gateway_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway_url, timeout=10) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def cast(http: httpx.Client) -> dict[str, SignedIn]:
-    return sign_in(http, ADMIN)
 
 
 def if_match(who: SignedIn, release: dict[str, Any]) -> dict[str, str]:
