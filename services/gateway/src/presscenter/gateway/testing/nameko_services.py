@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from presscenter.gateway.rpc_client import RpcClient
@@ -88,14 +89,5 @@ def nameko_service(
         stop(process)
 
 
-def releases_service(
-    config_file: Path,
-    amqp_uri: str,
-    mongo_uri: str,
-    mongo_db: str,
-    log_file: Path,
-    extra_environment: Mapping[str, str] | None = None,
-    timeout: float = 30.0,
-) -> AbstractContextManager[subprocess.Popen[bytes]]:
-    """The releases service (`nameko_service("releases", ...)`)."""
-    return nameko_service("releases", config_file, amqp_uri, mongo_uri, mongo_db, log_file, extra_environment, timeout)
+releases_service = partial(nameko_service, "releases")
+"""The releases service: `nameko_service("releases", ...)`."""
