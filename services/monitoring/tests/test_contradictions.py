@@ -127,3 +127,20 @@ def test_the_replay_reports_contradicting_items_beside_the_predictions(tmp_path:
     assert [p["claim_id"] for p in result.predictions] == [None, None]  # a release is not a registered claim
     [alert] = result.misinformation_alerts
     assert (alert["kind"], alert["release_id"], alert["item_id"]) == ("contradicts_release", "r-1", "a")
+
+
+def test_a_corrected_release_is_checked_by_its_new_facts_and_a_withdrawn_one_not_at_all() -> None:
+    engine = engine_with_releases()
+    corrected = OfficialRelease(
+        FESTIVAL.release_id, FESTIVAL.unit_code, FESTIVAL.title,
+        FESTIVAL.body.replace("kéo dài 4 ngày", "kéo dài 10 ngày").replace("ngày 8/10", "ngày 14/10"),
+        T0,
+    )  # fmt: skip
+    engine.apply_release(corrected)
+    now_right = engine.observe(item(1, FESTIVAL.title, "Ban tổ chức cho biết chương trình kéo dài 10 ngày.", 30))
+    assert now_right.contradiction is None  # what the correction says is no longer a contradiction
+    now_wrong = engine.observe(item(2, FESTIVAL.title, "Ban tổ chức cho biết chương trình kéo dài 4 ngày.", 35))
+    assert now_wrong.contradiction is not None and now_wrong.contradiction.reason == "value:10->4"
+    engine.withdraw_release(SUPPORT.release_id)
+    seen = engine.observe(item(3, SUPPORT.title, "Mỗi hộ nghèo được hỗ trợ 5 triệu đồng.", 40))
+    assert seen.contradiction is None

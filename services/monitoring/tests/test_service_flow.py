@@ -329,6 +329,27 @@ def test_an_item_contradicting_a_published_release_raises_an_alert_to_its_unit(
     assert len(tap.events("misinformation_alert")) == 1  # the faithful report raised nothing
 
 
+def test_corrections_replace_a_statement_and_withdrawals_remove_it(
+    monitoring: Any, publisher: EventPublisher, db: Any
+) -> None:
+    release = {"release_id": "r-le-hoi-2", "unit_code": "so-vhtt", "status": "published", "version": 1,
+               "title": "Lễ hội sách mùa thu khai mạc tại phường Ba Đình",
+               "body": "Ban tổ chức cho biết chương trình kéo dài 4 ngày với nhiều hoạt động trải nghiệm.",
+               "published_at": (utcnow() - timedelta(minutes=30)).isoformat()}  # fmt: skip
+    actor = {"kind": "user", "id": "editor-1", "role": "editor"}
+    publisher.emit("release_published", {"release": release, "actor": actor}, source="releases")
+    eventually(lambda: db["statements"].count_documents({"_id": "r-le-hoi-2"}), what="release taken in")
+    fixed = {**release, "version": 2, "body": release["body"].replace("4 ngày", "10 ngày")}
+    correction = {"release": fixed, "actor": actor, "correction_note": "Sửa thời lượng chương trình",
+                  "correction_sequence": 1, "previous_version": 1}  # fmt: skip
+    publisher.emit("release_corrected", correction, source="releases")
+    eventually(lambda: "10 ngày" in (db["statements"].find_one({"_id": "r-le-hoi-2"}) or {}).get("body", ""),
+               what="the corrected statement")  # fmt: skip
+    withdrawal = {"release": {**fixed, "status": "withdrawn"}, "actor": actor, "reason": "published_in_error"}
+    publisher.emit("release_withdrawn", withdrawal, source="releases")
+    eventually(lambda: db["statements"].count_documents({"_id": "r-le-hoi-2"}) == 0, what="the statement removed")
+
+
 LEASE_SECONDS = 2.0
 SECOND_CLAIM = {"claim_id": "C-nuoc", "text": "Nước máy ở Hà Đông bị nhiễm dầu, không được dùng để nấu ăn",
                 "unit_code": "so-xd"}  # fmt: skip

@@ -29,7 +29,7 @@ from presscenter.monitoring.store import MonitoringStore, from_micros, micros
 from presscenter.shared.directory.store import UnitDirectory
 from presscenter.shared.events.envelope import EventEnvelope, EventPayload, make_event
 from presscenter.shared.events.monitoring import ExampleItem, ItemObserved, MisinformationAlert, TrendDetected
-from presscenter.shared.events.releases import ReleasePublished
+from presscenter.shared.events.releases import ReleaseCorrected, ReleasePublished, ReleaseWithdrawn
 from presscenter.shared.redaction import redact
 from presscenter.shared.rpc import monitoring as rpc
 from presscenter.shared.rpc.errors import InvalidInput
@@ -348,7 +348,20 @@ class MonitoringApp:
 
     # --- official releases ----------------------------------------------------------------------
 
-    def on_release_published(self, event: EventEnvelope[ReleasePublished]) -> list[str]:
+    def on_release_corrected(self, event: EventEnvelope[ReleaseCorrected]) -> list[str]:
+        """A correction: later items are checked against the corrected facts, not the old ones."""
+        return self.on_release_published(event, corrected=True)
+
+    def on_release_withdrawn(self, event: EventEnvelope[ReleaseWithdrawn]) -> None:
+        """A withdrawn release is no longer an official statement to check items against."""
+        release_id = event.payload.release.release_id
+        self.store.delete_statement(release_id)
+        with self.holder.session(self.store) as engine:
+            engine.withdraw_release(release_id)
+
+    def on_release_published(
+        self, event: EventEnvelope[ReleasePublished] | EventEnvelope[ReleaseCorrected], corrected: bool = False
+    ) -> list[str]:
         """A published release: its facts are checked against later items (contradictions), and if
         it refutes claims, it is recorded on them and its text fed to the matcher. Returns the
         claims it marked refuted."""
@@ -358,10 +371,14 @@ class MonitoringApp:
         statement = OfficialRelease(
             release.release_id, release.unit_code, release.title, body, published, tuple(release.refutes_claim_ids)
         )
-        self.store.insert_statement({
+        statement_doc = {
             "_id": release.release_id, "unit_code": release.unit_code, "title": release.title, "body": body,
             "published_us": micros(published), "refutes": list(release.refutes_claim_ids),
-        })  # fmt: skip
+        }  # fmt: skip
+        if corrected:
+            self.store.replace_statement(statement_doc)
+        else:
+            self.store.insert_statement(statement_doc)
         marked = [
             claim_id
             for claim_id in release.refutes_claim_ids

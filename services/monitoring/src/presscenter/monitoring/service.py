@@ -144,6 +144,14 @@ class MonitoringService(health.HealthEndpoints):
     def on_release_published(self, event: EventEnvelope[Any]) -> None:
         self.app.on_release_published(event)
 
+    @handle_analysed("releases", "release_corrected")
+    def on_release_corrected(self, event: EventEnvelope[Any]) -> None:
+        self.app.on_release_corrected(event)
+
+    @handle_analysed("releases", "release_withdrawn")
+    def on_release_withdrawn(self, event: EventEnvelope[Any]) -> None:
+        self.app.on_release_withdrawn(event)
+
     @handle_event("departments", "directory_updated")
     def on_directory_updated(self, event: EventEnvelope[Any]) -> None:
         UnitDirectory(self.db).apply(event.payload)

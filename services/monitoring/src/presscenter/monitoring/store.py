@@ -229,6 +229,14 @@ class MonitoringStore:
             return False
         return True
 
+    def replace_statement(self, doc: Mapping[str, Any]) -> None:
+        """A corrected release's statement in place of the one published before."""
+        self.statements.delete_one({"_id": doc["_id"]})
+        self.statements.insert_one(dict(doc))
+
+    def delete_statement(self, release_id: str) -> None:
+        self.statements.delete_one({"_id": release_id})
+
     def all_statements(self) -> list[dict[str, Any]]:
         return list(self.statements.find({}).sort("published_us", ASCENDING))
 

@@ -145,6 +145,10 @@ class MonitoringEngine:
             done.append(claim_id)
         return done
 
+    def withdraw_release(self, release_id: str) -> None:
+        """A withdrawn release states nothing any more: items are no longer checked against it."""
+        self.contradictions.remove(release_id)
+
     # --- items ---------------------------------------------------------------------------------
 
     @staticmethod
