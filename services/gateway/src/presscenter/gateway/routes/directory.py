@@ -15,9 +15,10 @@ from fastapi.responses import Response
 from presscenter.gateway.dependencies import RpcDep
 from presscenter.gateway.problems import problem_responses
 from presscenter.gateway.routes import question_bodies as bodies
-from presscenter.gateway.routes.questions import SERVICE, public_json
+from presscenter.gateway.routes.questions import SERVICE
 from presscenter.gateway.routes.release_bodies import json_example
 from presscenter.gateway.routes.releases import rpc_request
+from presscenter.gateway.routes.revisions import public_json
 from presscenter.shared.rpc import feedback as contract
 from presscenter.shared.rpc.feedback import UnitDetail, UnitPage
 

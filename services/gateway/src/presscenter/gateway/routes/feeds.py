@@ -7,7 +7,6 @@ ETag over the body, and 304 for a matching `If-None-Match`.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query
@@ -15,7 +14,7 @@ from fastapi.responses import Response
 
 from presscenter.gateway.dependencies import RpcDep
 from presscenter.gateway.problems import problem_responses
-from presscenter.gateway.routes.revisions import etag_matches
+from presscenter.gateway.routes.revisions import validated
 
 FEED_MAX_AGE = 60  # seconds a client or shared cache may reuse a feed
 CACHE_CONTROL = f"public, max-age={FEED_MAX_AGE}"
@@ -61,19 +60,11 @@ IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=200
 router = APIRouter(prefix="/v1/feeds", tags=["feeds"])
 
 
-def body_etag(body: bytes) -> str:
-    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-
-
 async def feed_response(
     rpc: RpcDep, format_: Literal["atom", "json"], limit: int, if_none_match: str | None
 ) -> Response:
     feed = await rpc.call("releases", "feed", {"format": format_, "limit": limit})
-    body = str(feed["body"]).encode("utf-8")
-    headers = {"ETag": body_etag(body), "Cache-Control": CACHE_CONTROL}
-    if etag_matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=str(feed["content_type"]), headers=headers)
+    return validated(str(feed["body"]).encode("utf-8"), str(feed["content_type"]), CACHE_CONTROL, if_none_match)
 
 
 @router.get(

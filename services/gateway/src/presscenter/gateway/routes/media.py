@@ -63,19 +63,6 @@ CHANGE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422, 428, 503, 504)
 router = APIRouter(prefix="/v1/media", tags=["media"])
 
 
-
-def asset_revision(if_match: str | None, body_revision: int | None) -> int:
-    if if_match is None and body_revision is None:
-        raise ApiProblem(
-            428,
-            "precondition-required",
-            'a change must name the revision it was made from: If-Match: "<revision>" (the ETag of '
-            "GET /v1/media/assets/{id}) or expected_revision in the body",
-            field="If-Match",
-        )
-    return expected_revision(if_match, body_revision)
-
-
 # -- uploads --------------------------------------------------------------------------------------
 
 
@@ -192,7 +179,7 @@ async def update_metadata(
         contract.UpdateMetadata,
         actor=principal.as_actor(),
         asset_id=asset_id,
-        expected_revision=asset_revision(if_match, body.expected_revision),
+        expected_revision=expected_revision(if_match, body.expected_revision, "GET /v1/media/assets/{id}"),
         metadata=body.metadata.model_dump(mode="json"),
     )
     return revisioned(await rpc.call(SERVICE, "update_metadata", request))
@@ -212,7 +199,7 @@ async def set_access(
         contract.SetAccess,
         actor=principal.as_actor(),
         asset_id=asset_id,
-        expected_revision=asset_revision(if_match, body.expected_revision),
+        expected_revision=expected_revision(if_match, body.expected_revision, "GET /v1/media/assets/{id}"),
         access=body.access,
     )
     return revisioned(await rpc.call(SERVICE, "set_access", request))

@@ -237,25 +237,12 @@ def unit_scope(principal: Principal, unit_code: str | None) -> str | None:
     return principal.unit_code
 
 
-
 async def readable_claim(rpc: RpcClient, principal: Principal, claim_id: str) -> dict[str, Any]:
     """The claim, or 404 when it does not exist or another unit answers for it (officers)."""
     claim: dict[str, Any] = await rpc.call(SERVICE, "get_claim", rpc_request(contract.GetClaim, claim_id=claim_id))
     if principal.role == "unit_officer" and claim["unit_code"] != principal.unit_code:
         raise ApiProblem(404, "not-found", f"no claim {claim_id}", field="claim_id")
     return claim
-
-
-def claim_revision(if_match: str | None, body_revision: int | None) -> int:
-    if if_match is None and body_revision is None:
-        raise ApiProblem(
-            428,
-            "precondition-required",
-            'a change must name the revision it was made from: If-Match: "<revision>" (the ETag of '
-            "GET /v1/monitoring/claims/{id}) or expected_revision in the body",
-            field="If-Match",
-        )
-    return expected_revision(if_match, body_revision)
 
 
 router = APIRouter(prefix="/v1/monitoring", tags=["monitoring"])
@@ -355,7 +342,7 @@ async def update_claim(
     if not changes:
         fields = ", ".join(name for name in ClaimChange.model_fields if name != "expected_revision")
         raise ApiProblem(422, "request-validation", f"name at least one field to change: {fields}", field="body")
-    revision = claim_revision(if_match, body.expected_revision)
+    revision = expected_revision(if_match, body.expected_revision, "GET /v1/monitoring/claims/{id}")
     request = rpc_request(contract.UpdateClaim, claim_id=claim_id, expected_revision=revision, **changes)
     return revisioned(await rpc.call(SERVICE, "update_claim", request))
 

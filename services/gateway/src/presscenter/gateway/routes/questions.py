@@ -12,8 +12,6 @@ it is then, which the workflow's status rules keep safe.
 """
 
 # No `from __future__ import annotations`: `writer` annotates with a closure FastAPI must resolve.
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -30,8 +28,8 @@ from presscenter.gateway.routes.release_bodies import RevisionBody, json_example
 from presscenter.gateway.routes.releases import rpc_request
 from presscenter.gateway.routes.revisions import (
     IF_MATCH_EXAMPLE,
-    etag_matches,
-    revision_from_if_match,
+    named_revision,
+    public_json,
     revisioned,
     revisioned_read,
 )
@@ -68,26 +66,9 @@ def feedback_viewer(principal: Principal | None) -> dict[str, Any]:
     return contract.Viewer(id=principal.id, role=principal.role, unit_code=principal.unit_code).model_dump(mode="json")
 
 
-def public_json(body: Any, max_age: int, if_none_match: str | None) -> Response:
-    """A public, cacheable JSON response with a strong ETag over its body (304 when it matches)."""
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    headers = {"ETag": f'"{hashlib.sha256(content).hexdigest()[:32]}"', "Cache-Control": f"public, max-age={max_age}"}
-    if etag_matches(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    return Response(content, media_type="application/json", headers=headers)
-
-
 def optional_revision(if_match: str | None, body_revision: int | None) -> int | None:
     """The revision a change names (`If-Match` or `expected_revision`), None for any (`*` or neither)."""
-    header = None if if_match is not None and if_match.strip() == "*" else revision_from_if_match(if_match)
-    if header is not None and body_revision is not None and header != body_revision:
-        raise ApiProblem(
-            400,
-            "invalid-precondition",
-            f"If-Match names revision {header} but expected_revision is {body_revision}",
-            field="expected_revision",
-        )
-    return header if header is not None else body_revision
+    return named_revision(None if if_match is not None and if_match.strip() == "*" else if_match, body_revision)
 
 
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
@@ -119,7 +100,6 @@ CHANGE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422, 503, 504)
 PUBLIC_HEADERS = {"ETag": {"schema": {"type": "string"}}, "Cache-Control": {"schema": {"type": "string"}}}
 
 router = APIRouter(tags=["questions"])
-
 
 
 async def act(

@@ -76,7 +76,6 @@ def rpc_request(model: type[M], **fields: Any) -> dict[str, Any]:
         raise ApiProblem(422, "request-validation", f"{field}: {error['msg']}", field=field) from None
 
 
-
 async def change(
     rpc: RpcClient,
     method: str,

@@ -7,6 +7,8 @@ refuses it as a conflict (409 with `current_revision`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -44,6 +46,20 @@ def revisioned_read(document: dict[str, Any], if_none_match: str | None, **heade
     return revisioned(document, **headers)
 
 
+def validated(content: bytes, media_type: str, cache_control: str, if_none_match: str | None) -> Response:
+    """A cacheable body with a strong ETag over its bytes (304 when `If-None-Match` names it)."""
+    headers = {"ETag": f'"{hashlib.sha256(content).hexdigest()[:32]}"', "Cache-Control": cache_control}
+    if etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media_type, headers=headers)
+
+
+def public_json(body: Any, max_age: int, if_none_match: str | None) -> Response:
+    """A public JSON document, cacheable for `max_age` seconds, validated by its body."""
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return validated(content, "application/json", f"public, max-age={max_age}", if_none_match)
+
+
 def revision_from_if_match(value: str | None) -> int | None:
     """The revision `If-Match` names; None when absent."""
     if value is None:
@@ -67,8 +83,9 @@ def revision_from_if_match(value: str | None) -> int | None:
     return int(match[1])
 
 
-def expected_revision(if_match: str | None, body_revision: int | None) -> int:
-    """The revision a change expects, from `If-Match` or the body's `expected_revision`."""
+def named_revision(if_match: str | None, body_revision: int | None) -> int | None:
+    """The revision `If-Match` or the body's `expected_revision` names (400 when they disagree); None
+    when neither does."""
     header = revision_from_if_match(if_match)
     if header is not None and body_revision is not None and header != body_revision:
         raise ApiProblem(
@@ -77,13 +94,19 @@ def expected_revision(if_match: str | None, body_revision: int | None) -> int:
             f"If-Match names revision {header} but expected_revision is {body_revision}",
             field="expected_revision",
         )
-    revision = header if header is not None else body_revision
+    return header if header is not None else body_revision
+
+
+def expected_revision(if_match: str | None, body_revision: int | None, read_from: str = "GET /v1/releases/{id}") -> int:
+    """The revision a change expects, from `If-Match` or the body's `expected_revision`; 428 naming
+    `read_from` (where the ETag comes from) when there is none."""
+    revision = named_revision(if_match, body_revision)
     if revision is None:
         raise ApiProblem(
             428,
             "precondition-required",
             'a change must name the revision it was made from: If-Match: "<revision>" (the ETag of '
-            "GET /v1/releases/{id}) or expected_revision in the body",
+            f"{read_from}) or expected_revision in the body",
             field="If-Match",
         )
     return revision
