@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,7 +44,7 @@ from typing import Any
 
 import pika
 import requests
-from harness import exit_on_sigterm
+from harness import exit_on_sigterm, wait_http
 
 from presscenter.media import testing as samples
 from presscenter.media.processing.hashing import digest_chunks
@@ -113,7 +112,7 @@ def media_service(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
         cwd=ROOT / "services" / "media", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        wait_ready(f"http://127.0.0.1:{port}/health/ready", process)
+        wait_http(f"http://127.0.0.1:{port}/health/ready", process, "the media service")
         yield process
     finally:
         process.terminate()
@@ -124,18 +123,6 @@ def media_service(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
             process.wait()
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the media service did not become ready at {url}")
-
-
 @contextmanager
 def moto_server() -> Iterator[str]:
     """moto's S3 server as its own process (host:port), so it does not share the benchmark's GIL."""
@@ -143,7 +130,7 @@ def moto_server() -> Iterator[str]:
     process = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        wait_ready(f"http://127.0.0.1:{port}/moto-api/", process)
+        wait_http(f"http://127.0.0.1:{port}/moto-api/", process, "moto's S3 server")
         yield f"127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -31,7 +31,7 @@ from reliability_harness import (
 )
 
 KILLS = 3
-LEASE_SECONDS = 60  # SafeEventHandler's default claim lease
+LEASE_SECONDS = 60  # SafeEventHandler's default claim lease: room for a claimed delivery to come back
 
 
 def events_for_this_run() -> int:
