@@ -245,6 +245,47 @@ def test_reopen_within_the_window_starts_a_new_round_at_the_answering_unit() -> 
         wf.reopen(CTX, never, JOURNALIST, None, ict(2026, 11, 30, 11), "Mở lại")
 
 
+def test_every_event_of_a_question_names_the_journalist_who_asked_it() -> None:
+    """The gateway's live stream tells the asker of each step from the event alone."""
+    q = asked(ict(2026, 11, 27, 16), priority="urgent")
+    steps = [
+        ask(ict(2026, 11, 27, 16), priority="urgent"),
+        wf.reroute(CTX, q, EDITOR, None, ict(2026, 11, 28, 9), "so-xd", "Hạ tầng"),
+        wf.escalate(CTX, q, EDITOR, None, ict(2026, 11, 28, 9), "Cần cấp trên"),
+        wf.run_clock(CTX, q, ict(2026, 11, 30, 10)),  # overdue, then escalated by the clock
+        wf.answer(CTX, q, officer("csgt-ca-hn"), None, ict(2026, 11, 28, 9), "Trả lời"),
+        wf.close(CTX, q, JOURNALIST, None, ict(2026, 11, 28, 9)),
+    ]
+    events = [event for step in steps for event in (step.events if step else ())]
+    assert {event.event_type for event in events} == {
+        "question_received",
+        "question_routed",
+        "question_escalated",
+        "question_overdue",
+        "question_answered",
+        "question_closed",
+    }
+    assert all(event.journalist_id == JOURNALIST.id for event in events)  # type: ignore[attr-defined]
+
+
+def test_starting_asking_for_and_giving_a_clarification_each_tell_of_the_step() -> None:
+    q = asked(ict(2026, 11, 30, 9))
+    unit = officer("csgt-ca-hn")
+    started = wf.start(CTX, q, unit, None, ict(2026, 11, 30, 9, 30))
+    waiting = wf.request_clarification(CTX, started.question, unit, None, ict(2026, 11, 30, 10), "Đoạn nào?")
+    clarified = wf.clarify(CTX, waiting.question, JOURNALIST, None, ict(2026, 11, 30, 11), "Đoạn Ngã Tư Sở.")
+    updates = [step.events[0] for step in (started, waiting, clarified)]
+    assert all(isinstance(event, ev.QuestionUpdated) for event in updates)
+    assert [(e.action, e.status, e.journalist_id, e.unit_code) for e in updates] == [  # type: ignore[attr-defined]
+        ("started", "in_progress", JOURNALIST.id, "csgt-ca-hn"),
+        ("clarification_requested", "awaiting_clarification", JOURNALIST.id, "csgt-ca-hn"),
+        ("clarified", "in_progress", JOURNALIST.id, "csgt-ca-hn"),
+    ]
+    assert updates[1].due_at is None  # type: ignore[attr-defined]  # the clocks wait for the journalist
+    assert updates[2].due_at == clarified.question.leg.due_at == CAL.add(q.leg.due_at, H)  # type: ignore[attr-defined,arg-type]
+    assert updates[0].updated_by == unit and updates[2].updated_by == JOURNALIST  # type: ignore[attr-defined]
+
+
 # --- editors: re-route and escalate -----------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     feedback.QuestionEscalated,
     feedback.QuestionOverdue,
     feedback.QuestionAnswered,
+    feedback.QuestionUpdated,
     feedback.QuestionClosed,
     monitoring.ItemObserved,
     monitoring.TrendDetected,

@@ -10,12 +10,18 @@ from presscenter.shared.events.common import Actor, Language, Priority, UnitCode
 from presscenter.shared.events.envelope import EventPayload
 
 QuestionStatus = Literal["received", "routed", "in_progress", "awaiting_clarification", "answered", "closed"]
+UpdateAction = Literal["started", "clarification_requested", "clarified"]
 
 
 class _QuestionEvent(EventPayload):
     channel: ClassVar[str] = "feedback"
     question_id: str = Field(min_length=1, max_length=64)
     status: QuestionStatus
+    journalist_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The account that asked: the gateway's live stream tells it of every step of its question.",
+    )
 
 
 class QuestionReceived(_QuestionEvent):
@@ -80,6 +86,19 @@ class QuestionAnswered(_QuestionEvent):
     answered_at: AwareDatetime
     within_deadline: bool
     public: bool = Field(default=False, description="The answer is shown in the public Q&A.")
+
+
+class QuestionUpdated(_QuestionEvent):
+    """A unit started work on a question, asked the journalist to clarify it, or the journalist clarified it."""
+
+    event_type: ClassVar[str] = "question_updated"
+    event_version: ClassVar[int] = 1
+    action: UpdateAction
+    unit_code: UnitCode
+    updated_by: Actor
+    due_at: AwareDatetime | None = Field(
+        default=None, description="The unit's deadline after the step; none while the clocks wait for the journalist."
+    )
 
 
 class QuestionClosed(_QuestionEvent):

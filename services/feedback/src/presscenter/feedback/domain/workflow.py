@@ -244,7 +244,7 @@ def _receive(
 
 def start(ctx: Context, q: Question, actor: Actor, expected: int | None, now: datetime) -> Transition:
     _guard(ctx, q, actor, "start", expected, now)
-    return Transition(_advance(ctx, q, actor, now, "started", "in_progress"))
+    return _updated(_advance(ctx, q, actor, now, "started", "in_progress"), "started", actor)
 
 
 def request_clarification(
@@ -256,19 +256,18 @@ def request_clarification(
     if q.origin == "misinformation_alert":
         raise InvalidTransition("a question opened from an alert has no journalist to clarify it", "status")
     clarification = Clarification(requested_at=now, requested_by=actor, request=text)
-    return Transition(
-        _advance(
-            ctx,
-            q,
-            actor,
-            now,
-            "clarification_requested",
-            "awaiting_clarification",
-            _clip(text, 200),
-            pauses=(*q.pauses, Pause(started_at=now)),
-            clarifications=(*q.clarifications, clarification),
-        )
+    waiting = _advance(
+        ctx,
+        q,
+        actor,
+        now,
+        "clarification_requested",
+        "awaiting_clarification",
+        _clip(text, 200),
+        pauses=(*q.pauses, Pause(started_at=now)),
+        clarifications=(*q.clarifications, clarification),
     )
+    return _updated(waiting, "clarification_requested", actor)
 
 
 def clarify(ctx: Context, q: Question, actor: Actor, expected: int | None, now: datetime, text: str) -> Transition:
@@ -277,19 +276,32 @@ def clarify(ctx: Context, q: Question, actor: Actor, expected: int | None, now: 
     text = _required_text(text, "text", MAX_BODY)
     pending = q.clarifications[-1]
     answered = pending.model_copy(update={"answered_at": now, "answered_by": actor, "answer": text})
-    return Transition(
-        _advance(
-            ctx,
-            q,
-            actor,
-            now,
-            "clarified",
-            "in_progress",
-            _clip(text, 200),
-            pauses=_end_pause(q.pauses, now),
-            clarifications=(*q.clarifications[:-1], answered),
-        )
+    clarified = _advance(
+        ctx,
+        q,
+        actor,
+        now,
+        "clarified",
+        "in_progress",
+        _clip(text, 200),
+        pauses=_end_pause(q.pauses, now),
+        clarifications=(*q.clarifications[:-1], answered),
     )
+    return _updated(clarified, "clarified", actor)
+
+
+def _updated(q: Question, action: ev.UpdateAction, actor: Actor) -> Transition:
+    """`q` after a step that neither routes, answers nor closes it, with the event that tells of it."""
+    event = ev.QuestionUpdated(
+        question_id=q.id,
+        status=q.status,
+        journalist_id=q.journalist_id,
+        action=action,
+        unit_code=q.unit_code,
+        updated_by=actor,
+        due_at=None if q.status == "awaiting_clarification" else q.leg.due_at,
+    )
+    return Transition(q, (event,))
 
 
 def answer(
@@ -358,7 +370,10 @@ def close(ctx: Context, q: Question, actor: Actor, expected: int | None, now: da
         changes["pauses"] = _end_pause(q.pauses, now)
         changes["legs"] = (*q.legs[:-1], q.leg.model_copy(update={"outcome": "closed", "ended_at": now}))
     new = _advance(ctx, q, actor, now, "closed", "closed", reason, **changes)
-    return Transition(new, (ev.QuestionClosed(question_id=q.id, status="closed", closed_by=actor, reason=reason),))
+    closed = ev.QuestionClosed(
+        question_id=q.id, status="closed", journalist_id=q.journalist_id, closed_by=actor, reason=reason
+    )
+    return Transition(new, (closed,))
 
 
 def reopen(ctx: Context, q: Question, actor: Actor, expected: int | None, now: datetime, reason: str) -> Transition:
@@ -499,6 +514,7 @@ def _escalate(
     event = ev.QuestionEscalated(
         question_id=q.id,
         status=new.status,
+        journalist_id=q.journalist_id,
         from_unit_code=q.unit_code,
         to_unit_code=target,
         level=level,
@@ -535,7 +551,14 @@ def run_clock(ctx: Context, q: Question, now: datetime) -> Transition | None:
     for stage in stages:
         assert due is not None
         events.append(
-            ev.QuestionOverdue(question_id=q.id, status=q.status, unit_code=q.unit_code, due_at=due, stage=stage)
+            ev.QuestionOverdue(
+                question_id=q.id,
+                status=q.status,
+                journalist_id=q.journalist_id,
+                unit_code=q.unit_code,
+                due_at=due,
+                stage=stage,
+            )
         )
         entries.append((stage, f"the question is due {_iso(due)}"))
     if stages:
@@ -703,6 +726,7 @@ def _routed_event(q: Question, rerouted_by: Actor | None) -> ev.QuestionRouted:
     return ev.QuestionRouted(
         question_id=q.id,
         status="routed",
+        journalist_id=q.journalist_id,
         unit_code=q.unit_code,
         rule=q.leg.rule,
         reason=_clip(q.leg.reason, MAX_REASON),
