@@ -7,6 +7,7 @@ One monitoring service and one gateway for the module; each test registers its o
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 
 from presscenter.gateway.routes.monitoring import ClaimChange, NewClaim
 from presscenter.gateway.testing.accounts import PRESS_CAST, SignedIn
+from presscenter.gateway.testing.sse_client import EventStreamReader, SseEvent
 from presscenter.gateway.testing.stack import Stack, gateway_and_services, ok, problem
 from presscenter.shared.events.envelope import utcnow
 from presscenter.shared.rpc.monitoring import AlertPage, Claim, ClaimPage
@@ -162,6 +164,47 @@ def test_an_alert_reaches_the_desk_and_the_responsible_unit_only(
     assert spread["rumour_items"] >= 1 and spread["claim_id"] == claim["claim_id"]
     trends = http.get("/v1/monitoring/trends?limit=5", headers=editor.headers)
     assert "items" in ok(trends) and trends.headers["vary"] == "Authorization"
+
+
+LAKE_RUMOUR = [
+    "Tuần sau hồ Hoàn Kiếm sẽ bị rút cạn nước để nạo vét, ai muốn xem đáy hồ thì tranh thủ",
+    "NÓNG: Tuan sau ho Hoan Kiem se bi rut can nuoc de nao vet",
+    "Nghe nói hồ Hoàn Kiếm sẽ bị rút cạn nước để nạo vét vào tuần sau. Chia sẻ cho mọi người cùng biết!!!",
+]
+
+
+@pytest.mark.anyio
+async def test_an_alert_reaches_the_desk_and_the_responsible_unit_live_on_the_stream(
+    gateway_url: str, cast: dict[str, SignedIn], amqp: str
+) -> None:
+    text = "Hồ Hoàn Kiếm sẽ bị rút cạn nước để nạo vét vào tuần sau"
+    async with (
+        httpx.AsyncClient(base_url=gateway_url, timeout=10) as http,
+        EventStreamReader(http, "/v1/stream", headers=cast["editor"].headers) as desk,
+        EventStreamReader(http, "/v1/stream", headers=cast["officer_vhtt"].headers) as culture_dept,
+        EventStreamReader(http, "/v1/stream", headers=cast["officer"].headers) as health_dept,
+        EventStreamReader(http, "/v1/stream", headers=cast["journalist"].headers) as journalist,
+    ):
+        body = {"claim_id": f"c-ho-{uuid.uuid4().hex[:6]}", "text": text, "topic": "di sản", "unit_code": "so-vhtt"}
+        ok(await http.post("/v1/monitoring/claims", json=body, headers=cast["editor"].headers), 201)
+        urls = [f"https://forum-{n}.example/t/{uuid.uuid4().hex[:8]}" for n in range(len(LAKE_RUMOUR))]
+        with EventPublisher(amqp, source="crawler-2") as publisher:
+            for n, (url, rumour) in enumerate(zip(urls, LAKE_RUMOUR, strict=True)):
+                publisher.emit("item_observed", {
+                    "source_name": f"forum-{n}", "source_type": "forum", "url": url, "text": rumour,
+                    "published_at": (utcnow() - timedelta(minutes=3 - n)).isoformat(),
+                })  # fmt: skip
+
+        def ours(found: SseEvent) -> bool:
+            return found.event == "misinformation_alert" and bool({i["url"] for i in found.json()["items"]} & set(urls))
+
+        frames = [(await reader.until(ours, timeout=15)).json() for reader in (desk, culture_dept)]
+        assert frames[0] == frames[1] and frames[0]["responsible_unit_code"] == "so-vhtt"
+        assert frames[0]["claim_id"] == body["claim_id"] and frames[0]["kind"] == "known_claim"
+        assert frames[0]["href"] == "/v1/monitoring/alerts?unit_code=so-vhtt" and frames[0]["item_count"] >= 1
+        await asyncio.sleep(0.3)  # what was meant for the others has been written to them too
+        for reader in (health_dept, journalist):
+            assert [e for e in reader.drain() if e.event == "misinformation_alert"] == []
 
 
 def test_openapi_documents_every_monitoring_route_with_examples(http: httpx.Client) -> None:

@@ -6,6 +6,7 @@ One feedback service and one gateway for the module; each test asks its own ques
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from presscenter.gateway.routes import question_bodies as bodies
 from presscenter.gateway.testing.accounts import ADMIN, SignedIn, login
+from presscenter.gateway.testing.sse_client import EventStreamReader, SseEvent
 from presscenter.gateway.testing.stack import gateway_and_services, ok, problem
 from presscenter.shared.rpc.feedback import CategoryList, PublicAnswerPage, Question, QuestionPage, Scorecards
 
@@ -215,6 +217,69 @@ def test_editors_reroute_and_escalate_and_read_scorecards(http: httpx.Client, ca
     assert other["field"] == "unit_code" and "so-yte" in other["detail"]
     assert problem(http.get("/v1/scorecards", headers=cast["journalist"].headers), 403)
     assert problem(http.get("/v1/scorecards"), 401)
+
+
+def about_question(question_id: str, event: str) -> Any:
+    def match(found: SseEvent) -> bool:
+        return found.event == event and found.json().get("question_id") == question_id
+
+    return match
+
+
+@pytest.mark.anyio
+async def test_each_step_of_a_question_reaches_its_journalist_the_units_concerned_and_editors_live(
+    gateway_url: str, cast: dict[str, SignedIn]
+) -> None:
+    """`/v1/stream` carries every step of a question to those who may read it (a clarification asked for
+    included: the journalist must act on it): nobody else hears of it."""
+    journalist, officer, editor = cast["journalist"], cast["officer"], cast["editor"]
+    async with (
+        httpx.AsyncClient(base_url=gateway_url, timeout=10) as http,
+        EventStreamReader(http, "/v1/stream", headers=journalist.headers) as asker,
+        EventStreamReader(http, "/v1/stream", headers=cast["other_journalist"].headers) as other_journalist,
+        EventStreamReader(http, "/v1/stream", headers=officer.headers) as traffic_police,
+        EventStreamReader(http, "/v1/stream", headers=cast["other_officer"].headers) as health_dept,
+        EventStreamReader(http, "/v1/stream", headers=editor.headers) as desk,
+        EventStreamReader(http, "/v1/stream") as anonymous,
+    ):
+        created = await http.post("/v1/questions", json=question_body(), headers=journalist.headers)
+        question = ok(created, 201)
+        qid = question["id"]
+        for reader in (asker, desk):
+            received = (await reader.until(about_question(qid, "question_received"), timeout=5)).json()
+            assert (received["status"], received["title"], received["href"]) == (
+                "received", question["title"], f"/v1/questions/{qid}"
+            )  # fmt: skip
+            assert "body" not in received and "journalist_id" not in received
+        for reader in (asker, traffic_police, desk):
+            routed = (await reader.until(about_question(qid, "question_routed"), timeout=5)).json()
+            assert (routed["unit_code"], routed["rerouted"], routed["due_at"]) == (
+                "csgt-ca-hn", False, question["legs"][0]["due_at"]
+            )  # fmt: skip
+
+        async def act(who: SignedIn, action: str, **body: Any) -> None:
+            nonlocal question
+            headers = {**who.headers, "If-Match": f'"{question["revision"]}"'}
+            question = ok(await http.post(f"/v1/questions/{qid}/{action}", json=body or None, headers=headers))
+
+        await act(officer, "clarification-request", request="Đoạn đường Láng nào?")
+        for reader in (asker, traffic_police, desk):
+            update = (await reader.until(about_question(qid, "question_updated"), timeout=5)).json()
+            assert (update["action"], update["status"], update["due_at"]) == (
+                "clarification_requested", "awaiting_clarification", None
+            )  # fmt: skip
+            assert "request" not in update  # what is asked is read with GET href
+        await act(journalist, "clarification", text="Từ Ngã Tư Sở đến Cầu Giấy.")
+        await act(officer, "answer", text="Có 1.200 trường hợp.", public=False)
+        for reader in (asker, traffic_police, desk):
+            answered = (await reader.until(about_question(qid, "question_answered"), timeout=5)).json()
+            assert (answered["status"], answered["unit_code"], answered["public"]) == ("answered", "csgt-ca-hn", False)
+            assert "text" not in answered and "answer" not in answered  # the answer is read with GET href
+
+        # The desk heard every step: whatever was meant for the others has been written to them too.
+        await asyncio.sleep(0.3)
+        for reader in (other_journalist, health_dept, anonymous):
+            assert [e for e in reader.drain() if e.json().get("question_id") == qid] == []
 
 
 def test_categories_are_public_and_cacheable(http: httpx.Client) -> None:

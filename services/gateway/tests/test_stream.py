@@ -35,7 +35,9 @@ from presscenter.gateway.testing.stack import (
     auth_settings_for_tests,
     service_config,
 )
+from presscenter.shared.events import feedback as ev
 from presscenter.shared.events.envelope import make_event
+from presscenter.shared.events.monitoring import ExampleItem, MisinformationAlert, TrendDetected
 from presscenter.shared.events.releases import ReleasePublished, ReleasePublishFailed, ReleaseSnapshot
 from presscenter.shared.logging_setup import LOG_FORMAT, RedactingFormatter
 from presscenter.shared.redaction import RedactingFilter
@@ -426,3 +428,72 @@ async def test_a_failed_scheduled_publication_alerts_editors_only() -> None:
     projection = await topic.project(make_event(failed, source="releases"), NoLookup())
     assert projection is not None and projection.data["error"] == "InvalidInput: body"
     assert {name for name, viewer in viewers().items() if projection.audience(viewer)} == {"editor", "admin"}
+
+
+def reached(projection: Projection | None, people: dict[str, Viewer]) -> set[str]:
+    assert projection is not None
+    return {name for name, viewer in people.items() if projection.audience(viewer)}
+
+
+async def test_each_question_event_reaches_its_journalist_the_units_it_names_and_editors() -> None:
+    people = {**viewers(), "city office": Viewer(id="o3", role="unit_officer", unit_code="ubnd-hn")}
+    due = datetime.now(UTC) + timedelta(hours=2)
+    events = [
+        ev.QuestionEscalated(question_id="q-1", status="routed", journalist_id="j1", from_unit_code="so-yte",
+                             to_unit_code="ubnd-hn", level=1, due_at=due, reason="Cấp trên trả lời"),
+        ev.QuestionOverdue(question_id="q-1", status="routed", journalist_id="j1", unit_code="so-yte",
+                           due_at=due, stage="warning"),
+        ev.QuestionClosed(question_id="q-1", status="closed", journalist_id="j1",
+                          closed_by={"kind": "user", "id": "e1", "role": "editor"}, reason="Trùng câu hỏi"),
+    ]  # fmt: skip
+    registry = StreamRegistry()
+    seen = {}
+    for event in events:
+        topic = registry.get(event.event_type)
+        assert topic is not None and topic.exchange == "feedback.events"
+        projection = await topic.project(make_event(event, source="feedback"), NoLookup())
+        seen[event.event_type] = projection
+        assert projection is not None and "reason" not in projection.data  # reasons are read with GET href
+        assert projection.data["href"] == "/v1/questions/q-1"
+    assert reached(seen["question_escalated"], people) == {
+        "journalist",
+        "own officer",
+        "city office",
+        "editor",
+        "admin",
+    }
+    assert seen["question_escalated"].data["to_unit_code"] == "ubnd-hn"  # type: ignore[union-attr]
+    assert reached(seen["question_overdue"], people) == {"journalist", "own officer", "editor", "admin"}
+    assert reached(seen["question_closed"], people) == {"journalist", "editor", "admin"}
+    # An event without its asker (an older producer) still reaches the units and editors.
+    anonymous = ev.QuestionOverdue(question_id="q-2", status="routed", unit_code="so-yte", due_at=due, stage="overdue")
+    topic = registry.get("question_overdue")
+    assert topic is not None
+    assert reached(await topic.project(make_event(anonymous, source="feedback"), NoLookup()), people) == {
+        "own officer", "editor", "admin"
+    }  # fmt: skip
+
+
+async def test_alerts_reach_editors_and_the_responsible_unit_and_trends_editors_only() -> None:
+    items = [
+        ExampleItem(url=f"https://fb.example/p/{n}", title=f"Tin đồn {n}", source_name=f"fb-{n}") for n in range(5)
+    ]
+    alert = MisinformationAlert(
+        alert_id="a-1", kind="known_claim", score=0.93, claim_id="c-1", claim_text="Cầu Long Biên bị phá dỡ",
+        responsible_unit_code="so-yte", items=items,
+    )  # fmt: skip
+    trend = TrendDetected(
+        trend_id="t-1", terms=["sốt xuất huyết"], story_ids=["s-1", "s-2"], window="PT1H", volume=40, baseline=4.0,
+        growth=10.0, distinct_sources=9, examples=items,
+    )  # fmt: skip
+    registry = StreamRegistry()
+    alert_topic, trend_topic = registry.get("misinformation_alert"), registry.get("trend_detected")
+    assert alert_topic is not None and trend_topic is not None and alert_topic.exchange == "monitoring.events"
+    shown = await alert_topic.project(make_event(alert, source="monitoring"), NoLookup())
+    assert reached(shown, viewers()) == {"own officer", "editor", "admin"}
+    assert shown is not None and shown.data["item_count"] == 5 and len(shown.data["items"]) == 3
+    assert shown.data["claim_text"] == "Cầu Long Biên bị phá dỡ" and shown.data["responsible_unit_code"] == "so-yte"
+    burst = await trend_topic.project(make_event(trend, source="monitoring"), NoLookup())
+    assert reached(burst, viewers()) == {"editor", "admin"}
+    assert burst is not None and burst.data["terms"] == ["sốt xuất huyết"] and burst.data["story_count"] == 2
+    assert len(burst.data["examples"]) == 3 and burst.data["href"] == "/v1/monitoring/trends"

@@ -2,11 +2,21 @@
 
 A projector turns an event's envelope into a `Projection`: the JSON clients receive and its
 `audience`, a rule over the caller's `Viewer` (the identity the releases service also reads with).
-Adding feedback or monitoring events to the stream is adding `StreamTopic`s to `STREAM_TOPICS`
-(e.g. `question_answered` -> the asking journalist: `lambda viewer: viewer.id == asker`).
+Adding an event to the stream is adding a `StreamTopic` to `STREAM_TOPICS`.
 
-Releases go out without their body and contacts (clients GET `href` for those): it keeps every
-frame, and the ring of recent events, small.
+What goes to whom:
+- releases (published, corrected, withdrawn, embargo lifted): whoever may read the release then;
+  a failed scheduled publication: editors; a `correction_notice`: each account that downloaded an
+  earlier version;
+- every step of a question (received, routed, updated — started, clarification asked or given —,
+  escalated, overdue, answered, closed): the journalist who asked it, the officers of the units
+  the step names, and editors;
+- misinformation alerts: editors and the officers of the responsible unit; trends: editors —
+  as the monitoring routes let them read those.
+
+Each frame is small: releases without their body and contacts, questions without their text,
+reasons or answer (clients GET `href` for those, with their own rights): it keeps every frame,
+and the ring of recent events, small, and nothing reaches the stream that the API would refuse.
 """
 
 from __future__ import annotations
@@ -42,6 +52,21 @@ def everyone(viewer: Viewer) -> bool:
 
 def editors(viewer: Viewer) -> bool:
     return viewer.role in EDITORIAL_ROLES
+
+
+def officers_of(*unit_codes: str | None) -> Audience:
+    """The unit officers of any of `unit_codes`."""
+    units = frozenset(code for code in unit_codes if code)
+    return lambda viewer: viewer.role == "unit_officer" and viewer.unit_code in units
+
+
+def account(account_id: str | None) -> Audience:
+    """The one account `account_id` (nobody for None)."""
+    return lambda viewer: account_id is not None and viewer.id == account_id
+
+
+def any_of(*audiences: Audience) -> Audience:
+    return lambda viewer: any(audience(viewer) for audience in audiences)
 
 
 def sees_embargoed(viewer: Viewer, unit_code: str) -> bool:
@@ -201,10 +226,6 @@ async def project_publish_failed(envelope: EventEnvelope[Any], _lookup: ReleaseL
 CORRECTION_NOTICE = "correction_notice"
 
 
-def account(account_id: str) -> Audience:
-    return lambda viewer: viewer.id == account_id
-
-
 async def correction_notices(envelope: EventEnvelope[Any], lookup: ReleaseLookup) -> list[Notice]:
     """release_corrected / _withdrawn: a `correction_notice` to each account that downloaded an earlier
     version (a withdrawal: any version), naming the version it has and the new one. Its SSE id is
@@ -247,12 +268,85 @@ async def correction_notices(envelope: EventEnvelope[Any], lookup: ReleaseLookup
     return notices
 
 
+def question_href(question_id: str) -> str:
+    return f"/v1/questions/{question_id}"
+
+
+# What each question event shows beyond its id and status, and the units whose officers it concerns.
+QUESTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "question_received": ("title", "category", "priority", "language", "origin"),
+    "question_routed": ("unit_code", "due_at"),
+    "question_escalated": ("from_unit_code", "to_unit_code", "level", "due_at", "automatic"),
+    "question_updated": ("action", "unit_code", "due_at"),
+    "question_overdue": ("unit_code", "due_at", "stage"),
+    "question_answered": ("unit_code", "answered_at", "within_deadline", "public"),
+    "question_closed": (),
+}
+QUESTION_UNITS: dict[str, tuple[str, ...]] = {
+    "question_routed": ("unit_code",),
+    "question_escalated": ("from_unit_code", "to_unit_code"),
+    "question_updated": ("unit_code",),
+    "question_overdue": ("unit_code",),
+    "question_answered": ("unit_code",),
+}
+
+
+async def project_question(envelope: EventEnvelope[Any], _lookup: ReleaseLookup) -> Projection:
+    """A step of a question: to the journalist who asked it, the officers of the units it names and
+    editors. Its text, reasons and answer stay behind `href` (GET checks who reads them)."""
+    payload = envelope.payload
+    shown = {name: getattr(payload, name) for name in QUESTION_FIELDS[envelope.type]}
+    data = {
+        **_base(envelope),
+        "question_id": payload.question_id,
+        "status": payload.status,
+        **shown,
+        "href": question_href(payload.question_id),
+    }
+    if envelope.type == "question_routed":
+        data["rerouted"] = payload.rerouted_by is not None
+    units = (getattr(payload, name) for name in QUESTION_UNITS.get(envelope.type, ()))
+    return Projection(data, any_of(account(payload.journalist_id), officers_of(*units), editors))
+
+
+MONITORING_EXAMPLES = 3  # items or examples a monitoring frame shows (the desk's API has them all)
+
+
+async def project_misinformation_alert(envelope: EventEnvelope[Any], _lookup: ReleaseLookup) -> Projection:
+    """To editors and the officers of the unit that answers for the claim (as `/v1/monitoring/alerts`)."""
+    payload = envelope.payload
+    data = {
+        **_base(envelope),
+        **payload.model_dump(mode="json", exclude={"items"}),
+        "item_count": len(payload.items),
+        "items": [item.model_dump(mode="json") for item in payload.items[:MONITORING_EXAMPLES]],
+        "href": f"/v1/monitoring/alerts?unit_code={payload.responsible_unit_code}",
+    }
+    return Projection(data, any_of(editors, officers_of(payload.responsible_unit_code)))
+
+
+async def project_trend(envelope: EventEnvelope[Any], _lookup: ReleaseLookup) -> Projection:
+    """To editors (as `/v1/monitoring/trends`)."""
+    payload = envelope.payload
+    data = {
+        **_base(envelope),
+        **payload.model_dump(mode="json", exclude={"examples", "story_ids"}),
+        "story_count": len(payload.story_ids),
+        "examples": [example.model_dump(mode="json") for example in payload.examples[:MONITORING_EXAMPLES]],
+        "href": "/v1/monitoring/trends",
+    }
+    return Projection(data, editors)
+
+
 STREAM_TOPICS: tuple[StreamTopic, ...] = (
     StreamTopic("release_published", "releases", project_press_release),
     StreamTopic("release_corrected", "releases", project_press_release, correction_notices),
     StreamTopic("release_withdrawn", "releases", project_press_release, correction_notices),
     StreamTopic("embargo_lifted", "releases", project_embargo_lifted),
     StreamTopic("release_publish_failed", "releases", project_publish_failed),
+    *(StreamTopic(event_type, "feedback", project_question) for event_type in QUESTION_FIELDS),
+    StreamTopic("misinformation_alert", "monitoring", project_misinformation_alert),
+    StreamTopic("trend_detected", "monitoring", project_trend),
 )
 
 

@@ -57,6 +57,15 @@ everyone else gets it with `embargo_lifted`), and alerts for editors (`release_p
 Whoever downloaded a release's ninjs signed in also gets `correction_notice` when it is corrected or
 withdrawn, naming the version they had (`version_had`) and the new one (`new_version`).
 
+Questions: every step (`question_received`, `question_routed`, `question_updated` — work started,
+a clarification asked for or given —, `question_escalated`, `question_overdue`, `question_answered`,
+`question_closed`) goes to the journalist who asked, to the
+officers of the units the step names (routed to, escalated from and to, overdue at, answered by) and
+to editors, with `question_id`, `status`, the step's units and deadlines, and `href`; the question's
+text, reasons and answer are read with `GET href`. Monitoring: `misinformation_alert` to editors and
+the officers of the responsible unit, `trend_detected` to editors (at most 3 example items each;
+`href` lists them all).
+
 - `id:` is the event's `event_id`, the same on every gateway replica; reconnect with
   `Last-Event-ID` (EventSource does it by itself) to get what was missed. If the stream no longer
   holds that id, or the gateway may have missed events, it sends `event: reset` with an empty
