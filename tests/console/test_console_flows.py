@@ -19,7 +19,7 @@ from PIL import Image
 from presscenter.shared.sdk import EventPublisher
 
 LIVE_TIMEOUT = 15_000  # ms: a published release reaches an open page well within this
-ANSWER_TIMEOUT = 25_000  # ms: the question page refreshes every 15 s
+ANSWER_TIMEOUT = 10_000  # ms: the page reloads on the stream's question_answered (its own poll is every 60 s)
 
 
 def png_bytes() -> bytes:

@@ -10,7 +10,13 @@ export const RELEASE_EVENTS = [
   "release_published", "release_corrected", "release_withdrawn", "embargo_lifted", "release_publish_failed", "correction_notice",
 ];
 
-export function openStream({ onEvent, onReset, onState }) {
+export const QUESTION_EVENTS = [
+  "question_received", "question_routed", "question_updated", "question_escalated", "question_overdue",
+  "question_answered", "question_closed",
+];
+
+/** Opens the stream and calls onEvent(type, data) for each of `events` (default: the release events). */
+export function openStream({ onEvent, onReset, onState, events = RELEASE_EVENTS }) {
   let source = null;
   let closed = false;
   let retry = null;
@@ -29,7 +35,7 @@ export function openStream({ onEvent, onReset, onState }) {
         }, 3000);
       }
     };
-    for (const type of RELEASE_EVENTS) {
+    for (const type of events) {
       source.addEventListener(type, (message) => {
         try { onEvent(type, JSON.parse(message.data)); } catch { /* a malformed frame is skipped */ }
       });

@@ -1,8 +1,10 @@
 // One question: status and deadlines, the escalation chain (one leg per unit with its routing
 // reason), clarifications, answers, history; and what the signed-in role may do next.
-// Refreshed every 15 s while open, so a journalist sees the answer arrive.
+// Reloaded when the live stream tells of a step of this question (an answer, a clarification asked
+// for, an escalation ...) and after a stream reset; a slow poll also moves the deadlines' display on.
 
 import { api } from "../api.js";
+import { QUESTION_EVENTS, openStream } from "../stream.js";
 import { field, h, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { actionForm, announce, badge, errorText, time } from "../ui.js";
@@ -104,6 +106,11 @@ export function render(main, { params: [id], me }) {
     }
   };
   reload();
-  const timer = setInterval(() => reload(), 15_000);
-  return () => clearInterval(timer);
+  const timer = setInterval(() => reload(), 60_000); // deadlines and stages move on their own
+  const close = openStream({
+    events: QUESTION_EVENTS,
+    onReset: () => reload(),
+    onEvent: (_type, data) => { if (data.question_id === id) reload(); },
+  });
+  return () => { clearInterval(timer); close(); };
 }
