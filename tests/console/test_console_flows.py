@@ -266,6 +266,27 @@ def test_the_editors_desks_render_their_data(pages: Any, suite: Any, screenshot:
     assert not editor.locator("main .error-text").all_inner_texts()
     screenshot(editor, "editor-monitoring")
 
+    # the open desk shows a new alert as the stream brings it, without a reload
+    suite.api(
+        "editor",
+        "POST",
+        "/v1/monitoring/claims",
+        json={"text": "Hà Nội cho học sinh nghỉ học cả tuần vì rét đậm", "rating": "false", "unit_code": "so-gddt"},
+    )
+    with EventPublisher(suite.amqp_uri, source="crawler-test") as publisher:
+        for n in range(3):
+            publisher.emit(
+                "item_observed",
+                {
+                    "source_name": f"Nhóm phụ huynh {n}",
+                    "source_type": "social",
+                    "url": f"https://social.example/posts/{uuid.uuid4().hex}",
+                    "text": "Tin nóng: Hà Nội cho học sinh nghỉ học cả tuần vì rét đậm, phụ huynh chú ý!",
+                    "published_at": (datetime.now(UTC) - timedelta(minutes=3 - n)).isoformat(),
+                },
+            )
+    editor.locator("main li", has_text="nghỉ học cả tuần vì rét đậm").first.wait_for(timeout=15_000)
+
 
 def test_english_on_a_phone_with_labelled_controls_and_keyboard_access(pages: Any, suite: Any, screenshot: Any) -> None:
     journalist = pages("journalist", mobile=True)

@@ -45,3 +45,16 @@ export function openStream({ onEvent, onReset, onState, events = RELEASE_EVENTS 
   connect();
   return () => { closed = true; clearTimeout(retry); if (source) source.close(); };
 }
+
+export const MONITORING_EVENTS = ["misinformation_alert", "trend_detected"];
+
+/**
+ * Calls reload() when the stream tells of any of `events` (for which match(data) holds) and after a
+ * reset, at most once per `quietMs` (a burst of events is one reload). Returns the closer.
+ */
+export function reloadOnStream(events, reload, { match = () => true, quietMs = 500 } = {}) {
+  let pending = null;
+  const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; reload(); }, quietMs); };
+  const close = openStream({ events, onReset: soon, onEvent: (_type, data) => { if (match(data)) soon(); } });
+  return () => { clearTimeout(pending); close(); };
+}

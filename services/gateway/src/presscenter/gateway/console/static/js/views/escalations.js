@@ -1,6 +1,7 @@
 // The escalation board: open questions past (or near) their deadline, and those escalated up the tree.
 
 import { api } from "../api.js";
+import { reloadOnStream } from "../stream.js";
 import { h, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { fill } from "../ui.js";
@@ -25,5 +26,6 @@ export function render(main) {
     h("section", {}, h("h2", {}, t("escalations.escalated")), escalated));
   load();
   const timer = setInterval(load, 60_000);
-  return () => clearInterval(timer);
+  const close = reloadOnStream(["question_overdue", "question_escalated", "question_answered", "question_closed"], load);
+  return () => { clearInterval(timer); close(); };
 }

@@ -2,6 +2,7 @@
 // registry and, for a chosen claim, the rumour-versus-refutation spread over time.
 
 import { api } from "../api.js";
+import { MONITORING_EVENTS, reloadOnStream } from "../stream.js";
 import { barChart, lineChart } from "../charts.js";
 import { field, h, replace } from "../dom.js";
 import { t } from "../i18n.js";
@@ -80,8 +81,11 @@ export function render(main) {
         h("div", { class: "row" }, field(t("monitoring.claim"), claimSelect), field(t("monitoring.bucket"), bucket)), spreadRegion)),
     h("section", {}, h("h2", {}, t("monitoring.alerts")), alertRegion));
 
-  fill(trendRegion, () => api("/v1/monitoring/trends", { params: { limit: 50 } }), trends);
-  fill(alertRegion, () => api("/v1/monitoring/alerts", { params: { limit: 30 } }), alerts);
+  const loadDesk = () => {
+    fill(trendRegion, () => api("/v1/monitoring/trends", { params: { limit: 50 } }), trends);
+    fill(alertRegion, () => api("/v1/monitoring/alerts", { params: { limit: 30 } }), alerts);
+  };
+  loadDesk();
   api("/v1/monitoring/claims", { params: { status: "active", limit: 200 } }).then((page) => {
     claimSelect.replaceChildren(h("option", { value: "" }, t("monitoring.pick_claim")),
       ...page.items.map((claim) => h("option", { value: claim.claim_id }, `${claim.text.slice(0, 80)} (${claim.spread_items}/${claim.refutation_items})`)));
@@ -92,5 +96,6 @@ export function render(main) {
     claimSelect.replaceChildren(h("option", { value: "" }, "—"));
     replace(spreadRegion, h("p", { class: "error-text", role: "alert" }, errorText(error)));
   });
+  return reloadOnStream(MONITORING_EVENTS, loadDesk); // new alerts and trends show at once
 }
 

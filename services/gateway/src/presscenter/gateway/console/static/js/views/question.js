@@ -4,7 +4,7 @@
 // for, an escalation ...) and after a stream reset; a slow poll also moves the deadlines' display on.
 
 import { api } from "../api.js";
-import { QUESTION_EVENTS, openStream } from "../stream.js";
+import { QUESTION_EVENTS, reloadOnStream } from "../stream.js";
 import { field, h, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { actionForm, announce, badge, errorText, time } from "../ui.js";
@@ -107,10 +107,6 @@ export function render(main, { params: [id], me }) {
   };
   reload();
   const timer = setInterval(() => reload(), 60_000); // deadlines and stages move on their own
-  const close = openStream({
-    events: QUESTION_EVENTS,
-    onReset: () => reload(),
-    onEvent: (_type, data) => { if (data.question_id === id) reload(); },
-  });
+  const close = reloadOnStream(QUESTION_EVENTS, () => reload(), { match: (data) => data.question_id === id, quietMs: 0 });
   return () => { clearInterval(timer); close(); };
 }

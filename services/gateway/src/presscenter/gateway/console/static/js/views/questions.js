@@ -2,6 +2,7 @@
 // every question for editors. Also the table the escalation board reuses.
 
 import { api } from "../api.js";
+import { QUESTION_EVENTS, reloadOnStream } from "../stream.js";
 import { field, h, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { badge, fill, select, time } from "../ui.js";
@@ -42,5 +43,6 @@ export function render(main, { me }) {
     form, region);
   load();
   const timer = setInterval(load, 60_000); // deadlines and stages move on their own
-  return () => clearInterval(timer);
+  const close = reloadOnStream(QUESTION_EVENTS, load); // new, answered, escalated ... questions show at once
+  return () => { clearInterval(timer); close(); };
 }
