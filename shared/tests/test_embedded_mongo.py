@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import struct
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,3 +46,29 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
         assert MongoClient(server.uri)["durable"].things.find_one({"_id": "x"}) == {"_id": "x", "v": 1}
     finally:
         server.stop()
+
+
+def test_commands_of_many_clients_interleave_and_a_half_sent_message_blocks_nobody(
+    embedded_mongo: EmbeddedMongo, mongo_db_name: str
+) -> None:
+    """Commands run on the server's event loop (see `presscenter.shared.testing.nx_server`): clients
+    in parallel each get their own answers, and one stalled mid-message holds nobody up."""
+    stalled = socket.create_connection(("127.0.0.1", embedded_mongo.port))
+    stalled.sendall(struct.pack("<i", 200) + b"\x01\x00")  # a header promising 200 bytes, then silence
+
+    def work(worker: int) -> list[int]:
+        client = MongoClient(embedded_mongo.uri, maxPoolSize=2)
+        docs = client[mongo_db_name].interleaved
+        try:
+            for n in range(50):
+                docs.insert_one({"_id": f"{worker}-{n}", "worker": worker, "n": n})
+            return sorted(doc["n"] for doc in docs.find({"worker": worker}))
+        finally:
+            client.close()
+
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            results = list(pool.map(work, range(6)))
+        assert results == [list(range(50))] * 6
+    finally:
+        stalled.close()
