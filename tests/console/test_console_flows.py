@@ -212,6 +212,26 @@ def test_an_editor_escalates_a_question_and_it_shows_on_the_escalation_board(
     screenshot(editor, "editor-escalations")
 
 
+def crawl(suite: Any, sources: list[str], text: str, *, minutes_apart: int, title: str = "") -> None:
+    """Crawlers report `text` once per source, oldest first, `minutes_apart` apart up to now, each
+    item shared a little more than the one before."""
+    now = datetime.now(UTC)
+    with EventPublisher(suite.amqp_uri, source="crawler-test") as publisher:
+        for n, source in enumerate(sources):
+            publisher.emit(
+                "item_observed",
+                {
+                    "source_name": source,
+                    "source_type": "social",
+                    "url": f"https://social.example/posts/{uuid.uuid4().hex}",
+                    "title": title,
+                    "text": text,
+                    "published_at": (now - timedelta(minutes=minutes_apart * (len(sources) - n))).isoformat(),
+                    "engagement": {"shares": 40 * n, "comments": 3 * n, "reactions": 25 * n},
+                },
+            )
+
+
 def test_the_editors_desks_render_their_data(pages: Any, suite: Any, screenshot: Any) -> None:
     claim = suite.api(
         "editor",
@@ -219,22 +239,14 @@ def test_the_editors_desks_render_their_data(pages: Any, suite: Any, screenshot:
         "/v1/monitoring/claims",
         json={"text": "Nước máy Hà Nội nhiễm độc, không được dùng", "rating": "false", "unit_code": "so-xd"},
     )
-    # crawlers report the rumour spreading, then the refutation
-    now = datetime.now(UTC)
-    with EventPublisher(suite.amqp_uri, source="crawler-test") as publisher:
-        for n in range(8):
-            publisher.emit(
-                "item_observed",
-                {
-                    "source_name": f"Trang cộng đồng {n % 5}",
-                    "source_type": "social",
-                    "url": f"https://social.example/posts/{uuid.uuid4().hex}",
-                    "title": "Nước máy Hà Nội nhiễm độc, không được dùng",
-                    "text": "Cảnh báo: nước máy Hà Nội nhiễm độc, không được dùng để nấu ăn. Chia sẻ ngay!",
-                    "published_at": (now - timedelta(minutes=50 - 5 * n)).isoformat(),
-                    "engagement": {"shares": 40 * n, "comments": 3 * n, "reactions": 25 * n},
-                },
-            )
+    # crawlers report the rumour spreading
+    crawl(
+        suite,
+        [f"Trang cộng đồng {n % 5}" for n in range(8)],
+        "Cảnh báo: nước máy Hà Nội nhiễm độc, không được dùng để nấu ăn. Chia sẻ ngay!",
+        title="Nước máy Hà Nội nhiễm độc, không được dùng",
+        minutes_apart=5,
+    )
     deadline = time.monotonic() + 20
     spread = suite.api("editor", "GET", f"/v1/monitoring/claims/{claim['claim_id']}/spread")
     while spread["rumour_items"] == 0 and time.monotonic() < deadline:
@@ -273,18 +285,12 @@ def test_the_editors_desks_render_their_data(pages: Any, suite: Any, screenshot:
         "/v1/monitoring/claims",
         json={"text": "Hà Nội cho học sinh nghỉ học cả tuần vì rét đậm", "rating": "false", "unit_code": "so-gddt"},
     )
-    with EventPublisher(suite.amqp_uri, source="crawler-test") as publisher:
-        for n in range(3):
-            publisher.emit(
-                "item_observed",
-                {
-                    "source_name": f"Nhóm phụ huynh {n}",
-                    "source_type": "social",
-                    "url": f"https://social.example/posts/{uuid.uuid4().hex}",
-                    "text": "Tin nóng: Hà Nội cho học sinh nghỉ học cả tuần vì rét đậm, phụ huynh chú ý!",
-                    "published_at": (datetime.now(UTC) - timedelta(minutes=3 - n)).isoformat(),
-                },
-            )
+    crawl(
+        suite,
+        [f"Nhóm phụ huynh {n}" for n in range(3)],
+        "Tin nóng: Hà Nội cho học sinh nghỉ học cả tuần vì rét đậm, phụ huynh chú ý!",
+        minutes_apart=1,
+    )
     editor.locator("main li", has_text="nghỉ học cả tuần vì rét đậm").first.wait_for(timeout=15_000)
 
 
