@@ -112,7 +112,14 @@ PAYLOADS: dict[tuple[str, int], dict[str, Any]] = {
         answered_at="2025-09-02T08:30:00Z",
         within_deadline=True,
     ),
-    ("question_closed", 1): _question("closed", closed_by=_EDITOR),
+    ("question_updated", 1): _question(
+        "awaiting_clarification",
+        journalist_id="j-0042",
+        action="clarification_requested",
+        unit_code=_UNIT,
+        updated_by=_OFFICER,
+    ),
+    ("question_closed", 1): _question("closed", journalist_id="j-0042", closed_by=_EDITOR),
     ("item_observed", 1): {
         "source_name": "Diễn đàn X",
         "source_type": "forum",
