@@ -1,4 +1,5 @@
-"""EventPublisher against the real RabbitMQ (a fresh vhost per test), including broker faults."""
+"""EventPublisher against the real RabbitMQ (a fresh vhost per test), including broker faults: one event
+at a time, and bursts (`publish_many`: one wait for the confirms of many events)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,21 @@ import pytest
 from nameko.events import event_handler
 
 from presscenter.shared.events import InvalidEvent, UnknownEventType, parse_event
-from presscenter.shared.sdk import BrokerUnavailable, EventNotRouted, EventPublisher, connection_parameters
+from presscenter.shared.sdk import (
+    BatchPublishError,
+    BrokerUnavailable,
+    EventNotRouted,
+    EventPublisher,
+    PublishRejected,
+    connection_parameters,
+)
 from presscenter.shared.testing.embedded_mongo import free_port
 from presscenter.shared.testing.tcp_proxy import TcpProxy
 
 EVENT = "department_release_submitted"
 EXCHANGE = "departments.events"
 FAULT_EVENTS = int(os.environ.get("SDK_FAULT_EVENTS", "200"))
+INCIDENT = "department_incident_reported"
 
 
 def release(n: int = 1, **overrides: Any) -> dict[str, Any]:
@@ -156,6 +165,20 @@ def test_closed_port_gives_broker_unavailable_quickly() -> None:
     assert elapsed < 3
 
 
+def test_a_refused_login_fails_at_once_but_a_cut_handshake_is_retried(amqp_uri: str, proxy: TcpProxy) -> None:
+    """pika names both a "probable authentication error"; only the broker's refusal is final."""
+    with pytest.raises(BrokerUnavailable, match="refused the login") as caught:
+        fast_publisher(amqp_uri.replace("guest:guest@", "guest:wrong-pw@"), attempts=3).connect()
+    assert caught.value.attempts == 1 and "wrong-pw" not in str(caught.value)
+
+    cuts = threading.Thread(target=lambda: [proxy.kill_connections() or time.sleep(0.001) for _ in range(300)])
+    cuts.start()
+    with fast_publisher(proxy.uri(amqp_uri), attempts=30, base_delay=0.01, max_delay=0.05) as publisher:
+        publisher.connect()  # cut during its handshakes again and again, then through
+    cuts.join()
+    assert proxy.connections_accepted > 1
+
+
 @pytest.fixture
 def proxy() -> Iterator[TcpProxy]:
     with TcpProxy() as running:
@@ -207,3 +230,99 @@ def test_broker_gone_for_good_raises_never_silent(amqp_uri: str, queue: str, pro
     assert "4 attempts" in str(caught.value)
     assert ":guest@" not in str(caught.value)
     assert len(drain(amqp_uri, queue)) == 1
+
+
+# --- bursts: publish_many ---------------------------------------------------------------------
+
+
+def incident(n: int) -> dict[str, Any]:
+    return {"external_id": f"inc-{n}", "unit_code": "so-ytt", "title": f"Incident {n}", "severity": "low",
+            "started_at": "2026-11-27T08:00:00+07:00"}  # fmt: skip
+
+
+def test_a_burst_is_confirmed_and_arrives_in_order(amqp_uri: str, queue: str) -> None:
+    with fast_publisher(amqp_uri) as publisher:
+        burst = [publisher.build(EVENT, release(n)) for n in range(50)]
+        sent = publisher.publish_many(burst)
+        again = publisher.publish_many([publisher.build(EVENT, release(50))])  # the channel goes on
+
+    assert sent == burst
+    messages = drain(amqp_uri, queue)
+    assert [json.loads(body) for _, _, body in messages] == [e.to_message() for e in [*burst, *again]]
+    assert all(props.delivery_mode == 2 and props.message_id == json.loads(body)["event_id"]
+               for _, props, body in messages)  # fmt: skip
+
+
+def test_an_invalid_event_stops_the_whole_burst_before_anything_is_sent(amqp_uri: str, queue: str) -> None:
+    publisher = fast_publisher(amqp_uri)
+    bad = {"type": EVENT, "version": 1, "source": "so-ytt", "payload": release(2, unit_code="Not A Code!")}
+    with pytest.raises(InvalidEvent, match=r"payload\.unit_code"):
+        publisher.publish_many([publisher.build(EVENT, release(1)), bad])
+    assert not publisher.is_connected
+    assert drain(amqp_uri, queue) == []
+
+
+def test_events_no_queue_takes_are_named_and_the_others_delivered(amqp_uri: str, queue: str) -> None:
+    with fast_publisher(amqp_uri) as publisher:
+        routed = [publisher.build(EVENT, release(n)) for n in range(3)]
+        unrouted = [publisher.build(INCIDENT, incident(n)) for n in range(2)]
+        with pytest.raises(BatchPublishError) as caught:
+            publisher.publish_many([routed[0], unrouted[0], routed[1], unrouted[1], routed[2]])
+
+    assert caught.value.published == routed
+    assert set(caught.value.failed) == {e.event_id for e in unrouted}
+    assert all(
+        isinstance(error, EventNotRouted) and error.exchange == EXCHANGE for error in caught.value.failed.values()
+    )
+    assert [json.loads(body)["event_id"] for _, _, body in drain(amqp_uri, queue)] == [str(e.event_id) for e in routed]
+
+
+def test_what_the_broker_refuses_is_retried_then_named(amqp_uri: str) -> None:
+    """A queue that holds two messages and refuses more gives real negative confirms."""
+    with pika.BlockingConnection(connection_parameters(amqp_uri)) as conn:
+        channel = conn.channel()
+        channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True, auto_delete=False)
+        channel.queue_declare("sdk-full", durable=True, arguments={"x-max-length": 2, "x-overflow": "reject-publish"})
+        channel.queue_bind("sdk-full", EXCHANGE, EVENT)
+
+    with fast_publisher(amqp_uri, attempts=2) as publisher:
+        burst = [publisher.build(EVENT, release(n)) for n in range(5)]
+        with pytest.raises(BatchPublishError) as caught:
+            publisher.publish_many(burst)
+
+    assert caught.value.published == burst[:2]
+    assert set(caught.value.failed) == {e.event_id for e in burst[2:]}
+    assert all(isinstance(error, PublishRejected) for error in caught.value.failed.values())
+    assert "2 times" in str(next(iter(caught.value.failed.values())))
+    assert [json.loads(body)["event_id"] for _, _, body in drain(amqp_uri, "sdk-full")] == [
+        str(e.event_id) for e in burst[:2]
+    ]
+
+
+def test_bursts_through_severed_connections_lose_no_event(amqp_uri: str, queue: str, proxy: TcpProxy) -> None:
+    publisher = fast_publisher(proxy.uri(amqp_uri), attempts=12, base_delay=0.05, max_delay=0.3)
+    sent: list[uuid.UUID] = []
+    done = threading.Event()
+
+    def cut_links() -> None:
+        while len(sent) < 100 and not done.is_set():
+            time.sleep(0.002)
+        for _ in range(3):
+            proxy.kill_connections()
+            time.sleep(0.02)
+        proxy.stop()
+        time.sleep(0.3)
+        proxy.start()
+
+    saboteur = threading.Thread(target=cut_links, daemon=True)
+    saboteur.start()
+    with publisher:
+        for burst in range(20):
+            events = [publisher.build(EVENT, release(burst * 25 + n)) for n in range(25)]
+            sent += [e.event_id for e in publisher.publish_many(events)]
+    done.set()
+    saboteur.join(5)
+
+    received = [json.loads(body)["event_id"] for _, _, body in drain(amqp_uri, queue)]
+    assert set(received) == {str(event_id) for event_id in sent} and len(sent) == 500
+    assert proxy.connections_accepted >= 3, "the link was never cut, the test proved nothing"

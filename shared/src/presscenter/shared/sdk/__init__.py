@@ -4,6 +4,7 @@
 
     with EventPublisher(source="so-ytt") as publisher:
         envelope = publisher.emit("department_release_submitted", {...})
+        sent = publisher.publish_many([publisher.build("department_release_submitted", p) for p in burst])
 
 See `publisher.py` for delivery guarantees and `cli.py` for `presscenter-emit`.
 """
@@ -11,6 +12,7 @@ See `publisher.py` for delivery guarantees and `cli.py` for `presscenter-emit`.
 from presscenter.shared.events import InvalidEvent, UnknownEventType
 from presscenter.shared.sdk.publisher import (
     Backoff,
+    BatchPublishError,
     BrokerUnavailable,
     EventNotRouted,
     EventPublisher,
@@ -21,6 +23,7 @@ from presscenter.shared.sdk.publisher import (
 
 __all__ = [
     "Backoff",
+    "BatchPublishError",
     "BrokerUnavailable",
     "EventNotRouted",
     "EventPublisher",

@@ -10,6 +10,10 @@ reconnects with exponential backoff and sends the same envelope again, with the 
 `event_id`. Consumers deduplicate on `event_id`, so a repeat has no second effect. To retry
 after a crash of your own process, keep the `event_id` you sent and pass it again.
 
+A system that sends bursts can use `publish_many`: the whole burst goes out, then one wait for
+the broker's confirms instead of one round trip per event (which also spares the broker a write
+to disk per event); the events it could not deliver are named in `BatchPublishError`.
+
 Not thread-safe (pika's BlockingConnection is not): use one publisher per thread.
 """
 
@@ -21,7 +25,7 @@ import os
 import random
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -29,11 +33,13 @@ from uuid import UUID, uuid4
 
 import pika
 import pika.exceptions
+import pika.frame
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.adapters.utils.connection_workflow import AMQPConnectorException, AMQPConnectorPhaseErrorBase
 
 from presscenter.shared.events import EventEnvelope, InvalidEvent, build_event, entry, parse_event
 from presscenter.shared.redaction import redact
+from presscenter.shared.sdk.confirms import Confirms
 from presscenter.shared.settings import DEFAULT_AMQP_URI
 
 log = logging.getLogger(__name__)
@@ -81,6 +87,30 @@ class BrokerUnavailable(PublishError):
 
 class PublishRejected(PublishError):
     """The broker refused the event: a negative confirm, or a channel error such as access refused."""
+
+
+class BatchPublishError(PublishError):
+    """Some events of a `publish_many` burst were not delivered; every other one was confirmed.
+
+    `published` holds the envelopes the broker confirmed, `failed` the error of each other one by
+    `event_id` (`EventNotRouted`, `PublishRejected` or `BrokerUnavailable`). Publishing the failed
+    ones again is safe: consumers deduplicate on `event_id`.
+    """
+
+    def __init__(self, message: str, *, published: list[EventEnvelope[Any]], failed: dict[UUID, PublishError]) -> None:
+        super().__init__(message)
+        self.published = published
+        self.failed = failed
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """An envelope as it goes on the wire."""
+
+    envelope: EventEnvelope[Any]
+    exchange: str
+    body: bytes
+    properties: pika.BasicProperties
 
 
 @dataclass(frozen=True)
@@ -173,6 +203,8 @@ class EventPublisher:
         self._connection: pika.BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
         self._declared: set[str] = set()
+        self._confirms = Confirms()
+        self._returned: set[str] = set()  # message ids (event ids) of the burst the broker could not route
 
     # -- public API ------------------------------------------------------------------------
 
@@ -200,8 +232,28 @@ class EventPublisher:
         `nameko.traceparent`.
         """
         envelope = self.validate(event)
-        self._send(envelope, headers)
+        self._send([envelope], headers)
         return envelope
+
+    def publish_many(
+        self,
+        events: Iterable[EventEnvelope[Any] | Mapping[str, Any]],
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> list[EventEnvelope[Any]]:
+        """Validate every event, then send them all and wait once for the broker's confirms.
+
+        For systems that send bursts: one round trip per burst instead of one per event (keep a
+        burst to what you can hold in memory: it is buffered until the broker answers). Nothing
+        is sent when one event is invalid (`InvalidEvent`). Publishes the broker refused or did
+        not confirm are sent again with the reconnect policy, as `publish` does; raises
+        `BatchPublishError` naming the events that still could not be delivered. Returns the
+        envelopes sent, in order.
+        """
+        envelopes = [self.validate(event) for event in events]
+        if envelopes:
+            self._send(envelopes, headers)
+        return envelopes
 
     def emit(
         self,
@@ -218,7 +270,7 @@ class EventPublisher:
         envelope = self.build(
             event_type, payload, source=source, correlation_id=correlation_id, event_id=event_id, version=version
         )
-        self._send(envelope, headers)
+        self._send([envelope], headers)
         return envelope
 
     def build(
@@ -273,8 +325,7 @@ class EventPublisher:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _send(self, envelope: EventEnvelope[Any], headers: Mapping[str, str] | None) -> None:
-        exchange = entry(envelope.type, envelope.version).exchange
+    def _outgoing(self, envelope: EventEnvelope[Any], headers: Mapping[str, str] | None) -> _Outgoing:
         body = json.dumps(envelope.to_message(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         all_headers: dict[str, Any] = {k: v for k, v in (headers or {}).items() if k not in RESERVED_HEADERS}
         all_headers.update({"x-event-type": envelope.type, "x-event-version": envelope.version})
@@ -289,29 +340,86 @@ class EventPublisher:
             app_id=envelope.source,
             headers=all_headers,
         )
+        return _Outgoing(envelope, entry(envelope.type, envelope.version).exchange, body, properties)
 
-        def publish_once() -> None:
-            channel = self._channel
-            assert channel is not None
-            if self.declare_exchanges and exchange not in self._declared:
-                # As nameko declares event exchanges (nameko.standalone.events.get_event_exchange).
-                channel.exchange_declare(exchange, exchange_type="topic", durable=True, auto_delete=False)
-                self._declared.add(exchange)
-            try:
-                channel.basic_publish(exchange, envelope.type, body, properties, mandatory=self.mandatory)
-            except pika.exceptions.UnroutableError:
-                raise EventNotRouted(
-                    f"event {envelope.type} {envelope.event_id} was not routed: no queue is bound to exchange "
-                    f"{exchange!r} for routing key {envelope.type!r} on {self.broker} "
-                    "(is the consuming service deployed?)",
-                    event_id=envelope.event_id,
-                    exchange=exchange,
-                    routing_key=envelope.type,
-                ) from None
-
-        self._with_retries(
-            publish_once, what=f"publish of {envelope.type} {envelope.event_id}", event_id=envelope.event_id
+    def _not_routed(self, item: _Outgoing) -> EventNotRouted:
+        envelope = item.envelope
+        return EventNotRouted(
+            f"event {envelope.type} {envelope.event_id} was not routed: no queue is bound to exchange "
+            f"{item.exchange!r} for routing key {envelope.type!r} on {self.broker} "
+            "(is the consuming service deployed?)",
+            event_id=envelope.event_id,
+            exchange=item.exchange,
+            routing_key=envelope.type,
         )
+
+    def _send(self, envelopes: Sequence[EventEnvelope[Any]], headers: Mapping[str, str] | None) -> None:
+        """Send `envelopes` as one burst until each is confirmed, not routed, or out of attempts.
+
+        A single envelope raises its own error (`EventNotRouted`, `PublishRejected`,
+        `BrokerUnavailable`); several raise `BatchPublishError` naming the ones not delivered.
+        """
+        outgoing = [self._outgoing(envelope, headers) for envelope in envelopes]
+        remaining = list(range(len(outgoing)))  # indexes not confirmed yet
+        failed: dict[int, PublishError] = {}
+
+        def burst() -> None:
+            nonlocal remaining
+            items = [outgoing[i] for i in remaining]
+            try:
+                self._publish_burst(items)
+            finally:  # what the broker confirmed is done, even when the link broke before the rest
+                confirmed = self._confirms.acked
+                for position in confirmed:
+                    if str(items[position].envelope.event_id) in self._returned:
+                        failed[remaining[position]] = self._not_routed(items[position])
+                remaining = [index for position, index in enumerate(remaining) if position not in confirmed]
+            if remaining:
+                raise pika.exceptions.NackError([])  # refused by the broker: sent again after the backoff
+
+        single = outgoing[0].envelope if len(outgoing) == 1 else None
+        what = f"publish of {single.type} {single.event_id}" if single else f"publish of {len(outgoing)} events"
+        try:
+            self._with_retries(burst, what=what, event_id=single.event_id if single else None)
+        except PublishError as exc:
+            if single:
+                raise
+            failed.update(dict.fromkeys(remaining, exc))
+        if single and failed:
+            raise failed[0]
+        if failed:
+            published = [item.envelope for index, item in enumerate(outgoing) if index not in failed]
+            raise BatchPublishError(
+                f"{len(failed)} of {len(outgoing)} events were not delivered to {self.broker}; "
+                "publishing them again with the same event_id is safe",
+                published=published,
+                failed={outgoing[index].envelope.event_id: error for index, error in failed.items()},
+            )
+
+    def _publish_burst(self, items: Sequence[_Outgoing]) -> None:
+        """Publish every item on the open channel, then wait for the broker's answer to each."""
+        channel = self._channel
+        assert channel is not None
+        confirms = self._confirms
+        confirms.start()
+        self._returned.clear()
+        for index, item in enumerate(items):
+            if self.declare_exchanges and item.exchange not in self._declared:
+                # As nameko declares event exchanges (nameko.standalone.events.get_event_exchange).
+                channel.exchange_declare(item.exchange, exchange_type="topic", durable=True, auto_delete=False)
+                self._declared.add(item.exchange)
+            confirms.sent(index)
+            # pika's BlockingChannel would wait for each confirm; its underlying channel does not.
+            channel._impl.basic_publish(item.exchange, item.envelope.type, item.body, item.properties, self.mandatory)
+        channel._flush_output(lambda: not confirms.waiting)  # raises when the channel or connection closes
+
+    def _on_confirm(self, frame: pika.frame.Method) -> None:
+        method = frame.method
+        self._confirms.settle(method.delivery_tag, method.multiple, confirmed=isinstance(method, pika.spec.Basic.Ack))
+
+    def _on_returned(self, _channel: Any, _method: Any, properties: pika.BasicProperties, _body: bytes) -> None:
+        """A mandatory publish no queue took: the broker returns it before its ack."""
+        self._returned.add(str(properties.message_id))
 
     def _with_retries(self, action: Callable[[], None], *, what: str, event_id: UUID | None) -> None:
         """Run `action` on an open channel, reconnecting with backoff on transient failures."""
@@ -325,12 +433,14 @@ class EventPublisher:
                 return
             except _LOGIN_ERRORS as exc:
                 self._drop_connection()
-                raise BrokerUnavailable(
-                    f"RabbitMQ at {self.broker} refused the login or the vhost: {_describe_error(exc)}",
-                    event_id=event_id,
-                    broker=self.broker,
-                    attempts=attempt,
-                ) from None
+                if _refused_by_broker(exc):
+                    raise BrokerUnavailable(
+                        f"RabbitMQ at {self.broker} refused the login or the vhost: {_describe_error(exc)}",
+                        event_id=event_id,
+                        broker=self.broker,
+                        attempts=attempt,
+                    ) from None
+                last_error = exc  # the link broke during the handshake: pika calls that a "probable" refusal
             except pika.exceptions.ChannelClosedByBroker as exc:
                 self._drop_connection()
                 if exc.reply_code not in _TRANSIENT_CLOSE_CODES:
@@ -385,18 +495,38 @@ class EventPublisher:
         connection = pika.BlockingConnection(self._params)
         try:
             channel = connection.channel()
-            channel.confirm_delivery()
+            self._confirm_mode(channel)
         except BaseException:
             _close_quietly(connection)
             raise
         self._connection, self._channel = connection, channel
         return channel
 
+    def _confirm_mode(self, channel: BlockingChannel) -> None:
+        """Publisher confirms counted by `Confirms` (pika's own `confirm_delivery` on a BlockingChannel
+        makes every publish wait for its confirm, which a burst must not)."""
+        selected: list[bool] = []
+        channel._impl.confirm_delivery(
+            ack_nack_callback=self._on_confirm, callback=lambda _frame: selected.append(True)
+        )
+        channel._impl.add_on_return_callback(self._on_returned)
+        channel._flush_output(lambda: bool(selected))
+        self._confirms.channel_opened()
+
     def _drop_connection(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
         self._declared.clear()
         if connection is not None:
             _close_quietly(connection)
+
+
+def _refused_by_broker(exc: BaseException) -> bool:
+    """A login or vhost the broker refused, not a connection cut during the handshake, which pika
+    reports as the same "probable" authentication or access error (its message is then the `repr`
+    of a `StreamLostError` instead of the broker's `ConnectionClosedByBroker` 403/530)."""
+    probable = (pika.exceptions.ProbableAuthenticationError, pika.exceptions.ProbableAccessDeniedError)
+    lost = pika.exceptions.StreamLostError.__name__
+    return not (isinstance(exc, probable) and any(str(arg).startswith(lost) for arg in exc.args))
 
 
 def _close_quietly(connection: pika.BlockingConnection) -> None:
