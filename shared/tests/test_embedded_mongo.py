@@ -35,6 +35,51 @@ def test_updates_keep_bson_types(embedded_mongo: EmbeddedMongo, mongo_db_name: s
     assert doc is not None and doc["at"] == later and doc["seen"] == later and doc["items"][-1] == {"k": "c"}
 
 
+def test_pulls_and_increments_keep_every_other_element_as_it_was(
+    embedded_mongo: EmbeddedMongo, mongo_db_name: str
+) -> None:
+    """The outbox relay's removal (`$pull` of a string, `$inc` of the counter) runs on nx's SQL tier;
+    arrays holding anything but strings and numbers still go to its Python tier (see nx_server)."""
+    db = MongoClient(embedded_mongo.uri, tz_aware=True)[mongo_db_name]
+    now = datetime.now(UTC).replace(microsecond=0)
+    entries = ['{"n":1,"body":"Hà Nội"}', '{"n":2}', '{"n":1,"body":"Hà Nội"}', "x", 7, 2.5]
+    db.docs.insert_one({"_id": "strings", "_outbox": entries, "_outbox_pending": 6, "at": now, "sub": {"k": [1]}})
+    mixed = ["a", True, None, {"k": 1}, [1, 2], 0, "b"]
+    db.docs.insert_one({"_id": "mixed", "items": mixed, "n": 0})
+
+    result = db.docs.update_one(
+        {"_id": "strings", "_outbox": entries[0]}, {"$pull": {"_outbox": entries[0]}, "$inc": {"_outbox_pending": -2}}
+    )
+    db.docs.update_one({"_id": "strings"}, {"$pull": {"_outbox": 7}, "$inc": {"_outbox_pending": -1}})
+    db.docs.update_one({"_id": "mixed"}, {"$pull": {"items": "a"}, "$inc": {"n": 1}})
+
+    assert result.matched_count == 1 and result.modified_count == 1
+    assert db.docs.find_one({"_id": "strings"}) == {
+        "_id": "strings", "_outbox": ['{"n":2}', "x", 2.5], "_outbox_pending": 3, "at": now, "sub": {"k": [1]}
+    }  # fmt: skip
+    assert db.docs.find_one({"_id": "mixed"}) == {"_id": "mixed", "items": mixed[1:], "n": 1}
+    assert db.docs.count_documents({"_outbox": "x"}) == 1
+
+
+def test_projections_and_inserts_give_back_what_was_stored(embedded_mongo: EmbeddedMongo, mongo_db_name: str) -> None:
+    """Inserts and inclusion projections skip copies nx-27017 0.8.1 made (see nx_server): what comes
+    back is still what was stored, field for field."""
+    db = MongoClient(embedded_mongo.uri, tz_aware=True)[mongo_db_name]
+    now = datetime.now(UTC).replace(microsecond=0)
+    doc = {"_id": "r-1", "data": {"history": [{"at": now, "actor": {"id": "a"}}], "title": "Thủ đô"},
+           "_outbox": ["e1"], "_outbox_pending": 1, "tags": ["x", "y"]}  # fmt: skip
+    db.docs.insert_many([doc, {"title": "no id given"}])
+
+    assert db.docs.find_one({"_id": "r-1"}) == doc
+    assert db.docs.find_one({"_id": "r-1"}, {"_outbox": 1, "_outbox_pending": 1}) == {
+        "_id": "r-1", "_outbox": ["e1"], "_outbox_pending": 1
+    }  # fmt: skip
+    assert db.docs.find_one({"_id": "r-1"}, {"tags": 1, "missing": 1, "_id": 0}) == {"tags": ["x", "y"]}
+    assert db.docs.find_one({"_id": "r-1"}, {"tags": 0}) == {key: v for key, v in doc.items() if key != "tags"}
+    [generated] = db.docs.find({"title": "no id given"})
+    assert db.docs.find_one({"_id": generated["_id"]}, {"title": 1}) == generated
+
+
 def test_data_survives_a_restart(tmp_path: Path) -> None:
     server = EmbeddedMongo(tmp_path / "data", free_port()).start()
     try:

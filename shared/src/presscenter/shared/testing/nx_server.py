@@ -2,10 +2,25 @@
 
 nx-27017 translates simple updates into SQLite JSON functions ("SQL tier"). In 0.8.1 that tier
 stores a datetime written with `$set` on an existing document as a string (range queries and TTL
-indexes then miss it) and stores sub-documents pushed with `$push` as JSON strings. Its Python
-tier applies the same updates correctly, so this launcher sends every update there (and only
-updates: `neosqlite`'s global `set_force_fallback` would also turn every query into a scan of the
-whole collection) and then runs nx-27017's normal entry point.
+indexes then miss it) and stores sub-documents pushed with `$push` as JSON strings (its `$pull`
+re-encodes the elements it keeps the same way, and booleans as 0/1). Its Python tier applies the
+same updates correctly, so this launcher sends updates there (and only updates: `neosqlite`'s
+global `set_force_fallback` would also turn every query into a scan of the whole collection) and
+then runs nx-27017's normal entry point. The one kind of update the SQL tier stores exactly is let
+through: `$inc` of numbers and `$pull` of a string or number from an array of strings and numbers
+(the outbox relay's removal of published entries, one per event). The Python tier copies the whole
+document, applies the update and encodes it again; the SQL tier edits the stored JSON in SQLite.
+
+Three pieces of 0.8.1's work that change no result are skipped (measured on the department intake, whose
+release documents are a few KB each; docs/performance.md):
+- an inclusion projection (`{"a": 1, "b": 1}`) deep-copied the whole document, then returned the
+  included fields of the original anyway (all but `_id`): the dearest part of reading a few fields
+  of a large document (the outbox relay reads `_outbox` of release documents that hold the release);
+- an insert deep-copied the document it was sent, only so as not to add `_id` to the caller's
+  dict: the document is encoded to JSON at once, and a shallow copy keeps the caller's dict as it
+  was all the same;
+- every insert formatted all its documents into a debug message (an f-string, built even when
+  debug logging is off): the wire messages' sections now print as a count.
 
 Commands run on the server's event loop, not handed to a thread each: nx-27017 0.8.1 sends every
 command through `asyncio.to_thread`, then takes the database's lock, so commands on one database
@@ -32,6 +47,54 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+_SCALAR_TYPES = (str, int, float)
+
+
+def _scalars(values: Any) -> bool:
+    """Strings and numbers only: what the SQL tier's `$pull` keeps as they were (not booleans, null,
+    sub-documents or arrays)."""
+    return all(isinstance(v, _SCALAR_TYPES) and not isinstance(v, bool) for v in values)
+
+
+def _exact_in_sql(update_spec: dict[str, Any], original_doc: dict[str, Any] | None) -> bool:
+    """An update the SQL tier of nx-27017 0.8.1 applies exactly as MongoDB does: `$inc` of numbers,
+    `$pull` of a string or number from an array of strings and numbers."""
+    if original_doc is None or not update_spec or not set(update_spec) <= {"$inc", "$pull"}:
+        return False
+    increments = update_spec.get("$inc", {})
+    pulls = update_spec.get("$pull", {})
+    return (
+        isinstance(increments, dict)
+        and _scalars(increments.values())
+        and isinstance(pulls, dict)
+        and _scalars(pulls.values())
+        and all(isinstance(original_doc.get(name), list) and _scalars(original_doc[name]) for name in pulls)
+    )
+
+
+def _plain_inclusion(projection: Any) -> bool:
+    """`{"field": 1, ...}` (optionally `"_id": 0`): no expressions, no exclusions but `_id`."""
+    if not isinstance(projection, dict) or not projection:
+        return False
+    flags = [v for v in projection.values() if isinstance(v, int)]
+    return len(flags) == len(projection) and any(v == 1 for v in flags)
+
+
+class _ShallowlyCopied(dict[str, Any]):
+    """A document whose `deepcopy` is a shallow copy (see the module's docstring: inserts)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return dict(self)
+
+
+class _Sections(list[Any]):
+    """A wire message's sections; printed as a count, not as every document they hold."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} sections>"
+
+    __str__ = __repr__
+
 
 class _InlineCommands:
     """`asyncio` as nx_27017.server sees it, but `to_thread` runs the command where it is called."""
@@ -44,10 +107,70 @@ class _InlineCommands:
         return func(*args, **kwargs)
 
 
-def main() -> int:
+def _patch_updates() -> None:
     from neosqlite.collection.query_helper._sql_updates import SqlUpdatesMixin
 
-    SqlUpdatesMixin._can_use_sql_updates = lambda *_args, **_kwargs: False  # type: ignore[method-assign]
+    sql_tier_allows = SqlUpdatesMixin._can_use_sql_updates
+
+    def can_use_sql_updates(
+        self: Any, update_spec: dict[str, Any], doc_id: int, original_doc: dict[str, Any] | None = None
+    ) -> bool:
+        return _exact_in_sql(update_spec, original_doc) and sql_tier_allows(self, update_spec, doc_id, original_doc)
+
+    SqlUpdatesMixin._can_use_sql_updates = can_use_sql_updates  # type: ignore[method-assign]
+
+
+def _patch_projections() -> None:
+    from neosqlite.collection.query_helper.aggregation import AggregationMixin
+
+    project_as_before = AggregationMixin._apply_projection
+
+    def apply_projection(self: Any, projection: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+        if not _plain_inclusion(projection):
+            return project_as_before(self, projection, document)
+        # what 0.8.1 returns for an inclusion, without its deep copy of the whole document first
+        projected = {
+            key: self.collection._get_val(document, key)
+            for key, value in projection.items()
+            if value == 1 and self._field_exists(document, key)
+        }
+        if projection.get("_id", 1) == 1 and "_id" in document:
+            projected["_id"] = document["_id"]
+        return projected
+
+    AggregationMixin._apply_projection = apply_projection  # type: ignore[method-assign]
+
+
+def _patch_copies() -> None:
+    from neosqlite.collection.query_helper.crud_operations import CRUDOperationsMixin
+    from nx_27017.wire_protocol import OP_MSG
+
+    insert_as_before = CRUDOperationsMixin._internal_insert
+
+    def internal_insert(self: Any, document: Any) -> Any:
+        if type(document) is not dict:
+            return insert_as_before(self, document)
+        sent = _ShallowlyCopied(document)
+        inserted_id = insert_as_before(self, sent)
+        if "_id" not in document and "_id" in sent:  # 0.8.1 gives the caller's document its new _id
+            document["_id"] = sent["_id"]
+        return inserted_id
+
+    CRUDOperationsMixin._internal_insert = internal_insert  # type: ignore[method-assign]
+    parse_as_before = OP_MSG.parse
+
+    def parse(message_bytes: bytes) -> dict[str, Any]:
+        message = parse_as_before(message_bytes)
+        message["sections"] = _Sections(message["sections"])
+        return message
+
+    OP_MSG.parse = staticmethod(parse)  # type: ignore[method-assign]
+
+
+def main() -> int:
+    _patch_updates()
+    _patch_projections()
+    _patch_copies()
     import nx_27017.server
 
     nx_27017.server.asyncio = _InlineCommands()  # type: ignore[assignment]
