@@ -34,6 +34,7 @@ from presscenter.shared.testing.vhosts import create_vhost, delete_vhost
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1000  # events per second, sustained, on 2 cores
+EVENT = "department_release_submitted"
 
 
 def payload(n: int, run: str) -> dict[str, Any]:
@@ -76,9 +77,15 @@ PUBLISH_RATES: list[float] = []
 the pipeline cannot be faster than its source."""
 
 
+PUBLISHERS_CPU: list[float] = []
+"""Per run: CPU seconds the SDK publishers spent publishing, together."""
+
 CPU_PIDS: dict[str, int] = {}
 CPU_MS_PER_EVENT: list[dict[str, float]] = []
-"""Per run: CPU time (user + system, ms) each process spent per event, from /proc."""
+"""Per run: CPU time (user + system, ms) each process spent per event: the releases service and the
+datastore and RabbitMQ from /proc, the SDK publishers (as each reports it, from the start signal to
+its exit, so not their start-up) and this process (the benchmark's consumer); `total` is what the
+2 shared cores paid for one event."""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -86,23 +93,42 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def publish_share(uri: str, run: str, first: int, count: int) -> None:
-    """One department's system: the SDK publisher sending its share, one confirm per event."""
+def broker_pid() -> int | None:
+    """The local RabbitMQ node's process (Erlang's `beam.smp`), if the broker runs on this machine."""
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if stat.read_text().strip() == "beam.smp":
+                return int(stat.parent.name)
+        except OSError:  # the process ended while we looked
+            continue
+    return None
+
+
+def publish_share(uri: str, run: str, first: int, count: int, batch: int) -> None:
+    """One department's system: the SDK publisher sending its share, one confirm per event
+    (`batch` 0) or in bursts of `batch` events with one wait for their confirms (`publish_many`)."""
     with EventPublisher(uri, source="so-yte") as publisher:
         publisher.connect()
         print("ready", flush=True)
         sys.stdin.readline()  # every publisher starts at the same moment
-        for n in range(first, first + count):
-            publisher.emit("department_release_submitted", payload(n, run))
+        cpu_at_start = time.process_time()
+        if batch:
+            for burst in range(first, first + count, batch):
+                ns = range(burst, min(burst + batch, first + count))
+                publisher.publish_many([publisher.build(EVENT, payload(n, run)) for n in ns])
+        else:
+            for n in range(first, first + count):
+                publisher.emit(EVENT, payload(n, run))
+    print(f"cpu {time.process_time() - cpu_at_start}", flush=True)
 
 
-def publishers(uri: str, run: str, events: int, count: int) -> list[subprocess.Popen[str]]:
+def publishers(uri: str, run: str, events: int, count: int, batch: int) -> list[subprocess.Popen[str]]:
     """`count` publisher processes sharing `events`, connected and waiting for the start signal."""
     shares = [events // count + (1 if i < events % count else 0) for i in range(count)]
     starts = [sum(shares[:i]) for i in range(count)]
     processes = [
         subprocess.Popen(
-            [sys.executable, __file__, "--publish-share", uri, run, str(first), str(share)],
+            [sys.executable, __file__, "--publish-share", uri, run, str(first), str(share), str(batch)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -118,24 +144,26 @@ def publishers(uri: str, run: str, events: int, count: int) -> list[subprocess.P
 
 
 def publishers_done(processes: list[subprocess.Popen[str]], events: int, start: float) -> list[subprocess.Popen[str]]:
-    """Note the publishers' rate once all of them exited; an empty list."""
+    """Note the publishers' rate and the CPU they reported once all of them exited; an empty list."""
     PUBLISH_RATES.append(events / (time.perf_counter() - start))
     if any(p.returncode for p in processes):
         raise RuntimeError("an SDK publisher failed")
+    PUBLISHERS_CPU.append(sum(float(p.stdout.read().split()[-1]) for p in processes if p.stdout is not None))
     return []
 
 
-def pipeline(uri: str, events: int, run: str, sources: int = 1) -> float:
-    """SDK publish of `events` submissions by `sources` processes until every release_submitted is
-    seen: events per second."""
+def pipeline(uri: str, events: int, run: str, sources: int = 1, batch: int = 0) -> float:
+    """SDK publish of `events` submissions by `sources` processes (in bursts of `batch`, or one
+    confirm per event) until every release_submitted is seen: events per second."""
     conn = pika.BlockingConnection(connection_parameters(uri))
     ch = conn.channel()
     ch.exchange_declare("releases.events", exchange_type="topic", durable=True)
     queue = ch.queue_declare("", exclusive=True).method.queue
     ch.queue_bind(queue, "releases.events", routing_key="release_submitted")
     seen: set[str] = set()
-    processes = publishers(uri, run, events, sources)
+    processes = publishers(uri, run, events, sources, batch)
     cpu_before = {name: cpu_seconds(pid) for name, pid in CPU_PIDS.items()}
+    own_before = time.process_time()
     start = time.perf_counter()
     try:
         for process in processes:
@@ -156,9 +184,11 @@ def pipeline(uri: str, events: int, run: str, sources: int = 1) -> float:
         for process in processes:  # every event arrived before its publisher's exit was noticed
             process.wait(30)
         processes = publishers_done(processes, events, start) if processes else []
-        CPU_MS_PER_EVENT.append(
-            {k: round((cpu_seconds(CPU_PIDS[k]) - v) * 1000 / events, 3) for k, v in cpu_before.items()}
-        )
+        spent = {k: cpu_seconds(CPU_PIDS[k]) - v for k, v in cpu_before.items()}
+        spent["publishers"] = PUBLISHERS_CPU[-1]
+        spent["bench consumer"] = time.process_time() - own_before
+        spent["total"] = sum(spent.values())
+        CPU_MS_PER_EVENT.append({k: round(v * 1000 / events, 3) for k, v in spent.items()})
     finally:
         for process in processes:
             process.kill()
@@ -194,13 +224,18 @@ def main() -> int:
     parser.add_argument("--publishers", type=int, default=int(os.environ.get("BENCH_PUBLISHERS", 4)),
                         help="SDK publisher processes (departments' systems) sharing the events")  # fmt: skip
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--publish-share", nargs=4, metavar=("AMQP", "RUN", "FIRST", "COUNT"), help=argparse.SUPPRESS)
+    parser.add_argument("--batch", type=int, default=int(os.environ.get("BENCH_BATCH", 0)),
+                        help="each SDK publisher sends bursts of N events with one wait for their confirms "
+                             "(publish_many); 0 (default): one confirm per event")  # fmt: skip
+    parser.add_argument("--publish-share", nargs=5, metavar=("AMQP", "RUN", "FIRST", "COUNT", "BATCH"),
+                        help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
     if args.publish_share:
-        uri, run, first, count = args.publish_share
-        publish_share(uri, run, int(first), int(count))
+        uri, run, first, count, batch = args.publish_share
+        publish_share(uri, run, int(first), int(count), int(batch))
         return 0
     exit_on_sigterm()
+    source = f"bursts of {args.batch}" if args.batch else "one confirm per event"
 
     name = f"bench_{uuid.uuid4().hex[:8]}"
     create_vhost(name)
@@ -210,20 +245,23 @@ def main() -> int:
         service = start_releases(uri, mongo.uri, free_port())
         assert mongo.process is not None
         CPU_PIDS.update({"releases": service.pid, "datastore": mongo.process.pid})
+        broker = broker_pid()
+        if broker is not None:
+            CPU_PIDS["broker"] = broker
         watch = MemoryWatch({"releases": service.pid, "datastore (nx-27017)": mongo.process.pid})
         try:
             watch.idle()
-            pipeline(uri, 50, "warmup", args.publishers)
+            pipeline(uri, 50, "warmup", args.publishers, args.batch)
             raws, pipes = [], []
             with watch.under_load():
                 for run in range(args.runs):
                     bodies = [json.dumps(payload(n, f"raw{run}"), ensure_ascii=False).encode()
                               for n in range(args.events)]  # fmt: skip
                     raws.append(raw_loop(uri, bodies))
-                    pipes.append(pipeline(uri, args.events, f"run{run}", args.publishers))
+                    pipes.append(pipeline(uri, args.events, f"run{run}", args.publishers, args.batch))
                     print(f"  run {run + 1}: raw pika {raws[-1]:.0f} ev/s, pipeline {pipes[-1]:.0f} ev/s "
-                          f"({args.publishers} SDK publishers: {PUBLISH_RATES[-1]:.0f} ev/s); CPU ms per event "
-                          f"{CPU_MS_PER_EVENT[-1]}", flush=True)  # fmt: skip
+                          f"({args.publishers} SDK publishers, {source}: {PUBLISH_RATES[-1]:.0f} ev/s); "
+                          f"CPU ms per event {CPU_MS_PER_EVENT[-1]}", flush=True)  # fmt: skip
         finally:
             service.terminate()
             service.wait(30)
@@ -232,10 +270,11 @@ def main() -> int:
     events_per_s = statistics.median(pipes)
     rows = [
         figure("event pipeline, SDK → releases → outbox", "ev/s", events_per_s, statistics.median(raws),
-               "raw pika publish→consume→ack", f">= {TARGET} ev/s", events_per_s >= TARGET),
+               "raw pika publish→consume→ack", f">= {TARGET} ev/s", events_per_s >= TARGET, sdk_publishing=source),
     ]  # fmt: skip
     write_result("event_pipeline", {
         "events_per_run": args.events, "runs": args.runs, "sdk_publishers": args.publishers,
+        "sdk_publishing": source,
         "per_run": {"raw": raws, "pipeline": pipes},
         "baseline_raw_pika_events_per_s": round(statistics.median(raws), 1),
         "pipeline_events_per_s": round(events_per_s, 1),

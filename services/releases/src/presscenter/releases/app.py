@@ -17,6 +17,7 @@ from typing import Any
 from presscenter.releases.domain import workflow as wf
 from presscenter.releases.repository import ReleaseRepository, Timer
 from presscenter.shared.directory.store import UnitDirectory
+from presscenter.shared.directory.tree import UnitTree
 from presscenter.shared.events.common import Actor
 from presscenter.shared.events.departments import DepartmentReleaseSubmitted
 from presscenter.shared.events.envelope import EventEnvelope, make_event
@@ -130,7 +131,7 @@ class ReleasesApp:
     def intake(self, event: EventEnvelope[DepartmentReleaseSubmitted]) -> rpc.Release | None:
         """A department's release: stored once per (source, external id), whatever the redeliveries."""
         try:
-            transition = self._intake_transition(event)
+            transition = self._intake_transition(event, self.directory.tree())
         except InvalidInput:
             if self.repo.exists(self.intake_id(event)):  # a late re-delivery (its times may have passed): done
                 return None
@@ -164,9 +165,10 @@ class ReleasesApp:
         failures: dict[str, Exception] = {}
         invalid: dict[str, tuple[EventEnvelope[Any], InvalidInput]] = {}
         staged: list[tuple[str, rpc.Release, tuple[Any, ...]]] = []
+        tree = self.directory.tree()  # once per batch: each look-up of the cached tree asks pymongo for its server
         for event in events:
             try:
-                transition = self._intake_transition(event)
+                transition = self._intake_transition(event, tree)
             except InvalidInput as exc:
                 invalid[self.intake_id(event)] = (event, exc)
             except Exception as exc:
@@ -183,9 +185,9 @@ class ReleasesApp:
                 self.timers.invalidate()
         return failures
 
-    def _intake_transition(self, event: EventEnvelope[DepartmentReleaseSubmitted]) -> wf.Transition:
+    def _intake_transition(self, event: EventEnvelope[DepartmentReleaseSubmitted], tree: UnitTree) -> wf.Transition:
         payload = event.payload
-        self._require_unit(payload.unit_code, "payload.unit_code")
+        tree.require(payload.unit_code, "payload.unit_code")
         intake = rpc.Intake(source=event.source, external_id=payload.external_id, event_id=str(event.event_id))
         actor = Actor(kind="system", id=event.source, role="system", unit_code=payload.unit_code)
         return wf.submit_from_department(payload, intake, actor, self.clock(), self.intake_id(event))
