@@ -269,7 +269,7 @@ def main() -> int:
             delete_vhost(name)
     events_per_s = statistics.median(pipes)
     rows = [
-        figure("event pipeline, SDK → releases → outbox", "ev/s", events_per_s, statistics.median(raws),
+        figure(f"event pipeline, SDK ({source}) → releases → outbox", "ev/s", events_per_s, statistics.median(raws),
                "raw pika publish→consume→ack", f">= {TARGET} ev/s", events_per_s >= TARGET, sdk_publishing=source),
     ]  # fmt: skip
     write_result("event_pipeline", {

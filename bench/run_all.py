@@ -33,19 +33,23 @@ SMOKE_RESULTS = ROOT / ".run" / "bench-smoke"
 
 @dataclass(frozen=True)
 class Benchmark:
-    name: str
+    name: str  # of its result file
     full: tuple[str, ...]
     tiny: tuple[str, ...]
     takes_out: bool = True  # accepts --out (monitoring_throughput always writes bench/results/)
     timeout: float = 1800
+    script: str = ""  # bench/<script>.py; default: the name
 
     def argv(self, out: Path) -> list[str]:
-        args = [str(BIN / "python"), str(ROOT / "bench" / f"{self.name}.py"), *(self.tiny if smoke() else self.full)]
+        script = ROOT / "bench" / f"{self.script or self.name}.py"
+        args = [str(BIN / "python"), str(script), *(self.tiny if smoke() else self.full)]
         return [*args, "--out", str(out)] if self.takes_out else args
 
 
 BENCHMARKS = (
     Benchmark("event_pipeline", (), ()),
+    # departments' systems that send bursts (EventPublisher.publish_many: one wait for the confirms)
+    Benchmark("event_pipeline_bursts", ("--batch", "100"), ("--batch", "20"), script="event_pipeline"),
     Benchmark("live_delivery", (), ()),
     Benchmark("gateway_read", (), ()),
     Benchmark("monitoring_throughput", (), ("--items", "400", "--claims", "40", "--runs", "1"), takes_out=False),
