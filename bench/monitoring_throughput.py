@@ -14,6 +14,8 @@ with `presscenter.monitoring.evaluation.replay.replay`, the code path of `make e
 tokenises their title and text. Each figure is the median of `--runs`; the runs alternate
 baseline and analysis, each in a fresh interpreter (no cache carries over from an earlier run)
 with the garbage collector set as the service sets it (`presscenter.monitoring.runtime`).
+Beside items/s (wall clock), each run reports the process CPU µs per item, which another process
+on the machine inflates much less.
 Results go to bench/results/monitoring_throughput.json.
 """
 
@@ -41,6 +43,7 @@ from presscenter.monitoring.text.tokenize import tokenize
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "monitoring_throughput.json"
 TARGET_ITEMS_PER_S = 2000
+CPU_FIGURES = ("baseline_cpu_us", "analysis_cpu_us")
 HANOI = timezone(timedelta(hours=7))
 START = datetime(2026, 11, 2, 0, 0, tzinfo=HANOI)
 ITEMS_PER_DAY = 2000  # the dev stream has about 1,770
@@ -630,61 +633,66 @@ def write_stream(builder: StreamBuilder, out: Path) -> None:
 # --- measuring ------------------------------------------------------------------------------------
 
 
-def tokenise_only(stream: Path) -> tuple[float, int]:
-    """Read and parse the items as the replay does, and only tokenise title and text: (seconds, items)."""
-    started = time.perf_counter()
+def tokenise_only(stream: Path) -> tuple[float, float, int]:
+    """Read and parse the items as the replay does, and only tokenise title and text:
+    (seconds, process CPU seconds, items)."""
+    started, cpu = time.perf_counter(), time.process_time()
     count = 0
     for row in read_jsonl(stream / "items.jsonl"):
         item = item_of(row)
         tokenize(item.title)
         tokenize(item.text)
         count += 1
-    return time.perf_counter() - started, count
+    return time.perf_counter() - started, time.process_time() - cpu, count
 
 
-def whole_analysis(stream: Path) -> tuple[float, int, dict[str, int]]:
-    """The replay of `make eval-monitoring` on a fresh engine: (seconds, items, what it found)."""
-    started = time.perf_counter()
+def whole_analysis(stream: Path) -> tuple[float, float, int, dict[str, int]]:
+    """The replay of `make eval-monitoring` on a fresh engine: (seconds, process CPU seconds, items,
+    what it found)."""
+    started, cpu = time.perf_counter(), time.process_time()
     result = replay(stream)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     found = {
         "stories": len({p["story"] for p in result.predictions}),
         "items_flagged": sum(1 for p in result.predictions if p["claim_id"]),
         "misinformation_alerts": len(result.misinformation_alerts),
         "trend_alerts": len(result.trend_alerts),
     }
-    return elapsed, len(result.predictions), found
+    return elapsed, cpu, len(result.predictions), found
 
 
-def measure_once(kind: str, stream: Path) -> tuple[float, int, dict[str, int]]:
-    """One measurement in a fresh interpreter, so no cache of an earlier run helps: (items/s, items, found)."""
+def measure_once(kind: str, stream: Path) -> dict[str, Any]:
+    """One measurement in a fresh interpreter, so no cache of an earlier run helps: items/s (wall
+    clock), CPU µs per item (process CPU: what another process on the machine does not inflate as
+    much), items and what was found."""
     command = [sys.executable, __file__, "--measure", kind, "--stream", str(stream)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures["items_per_s"], figures["items"], figures.get("found", {})
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def measure(stream: Path, runs: int) -> dict[str, Any]:
-    baseline: list[float] = []
-    analysis: list[float] = []
-    found: dict[str, int] = {}
+    figures: dict[str, Any] = {"baseline": [], "analysis": [], "baseline_cpu_us": [], "analysis_cpu_us": []}
     for run in range(runs):
-        baseline.append(measure_once("tokenise", stream)[0])
-        speed, _count, found = measure_once("analysis", stream)
-        analysis.append(speed)
-        print(f"  run {run + 1}: tokenise-only {baseline[-1]:8.0f} items/s, whole analysis {analysis[-1]:8.0f} items/s",
-              flush=True)  # fmt: skip
-    return {"baseline": baseline, "analysis": analysis, "found": found}
+        for kind, name in (("tokenise", "baseline"), ("analysis", "analysis")):
+            once = measure_once(kind, stream)
+            figures[name].append(once["items_per_s"])
+            figures[f"{name}_cpu_us"].append(once["cpu_us_per_item"])
+        figures["found"] = once["found"]  # the analysis run's
+        print(f"  run {run + 1}: tokenise-only {figures['baseline'][-1]:8.0f} items/s "
+              f"({figures['baseline_cpu_us'][-1]:5.0f} CPU µs/item), whole analysis {figures['analysis'][-1]:8.0f} "
+              f"items/s ({figures['analysis_cpu_us'][-1]:5.0f} CPU µs/item)", flush=True)  # fmt: skip
+    return figures
 
 
 def child(kind: str, stream: Path) -> int:
     tune_gc()  # the service's and `make eval-monitoring`'s process settings, for both figures
     if kind == "tokenise":
-        seconds, count = tokenise_only(stream)
+        seconds, cpu, count = tokenise_only(stream)
         found: dict[str, int] = {}
     else:
-        seconds, count, found = whole_analysis(stream)
-    print(json.dumps({"items_per_s": count / seconds, "items": count, "found": found}))
+        seconds, cpu, count, found = whole_analysis(stream)
+    figures = {"items_per_s": count / seconds, "cpu_us_per_item": cpu / count * 1e6, "items": count, "found": found}
+    print(json.dumps(figures))
     return 0
 
 
@@ -711,6 +719,8 @@ def main(argv: list[str] | None = None) -> int:
         figures = measure(stream, args.runs)
     baseline = statistics.median(figures["baseline"])
     analysis = statistics.median(figures["analysis"])
+    baseline_cpu = statistics.median(figures["baseline_cpu_us"])
+    analysis_cpu = statistics.median(figures["analysis_cpu_us"])
     result = {
         "benchmark": "monitoring_throughput",
         "items_per_run": len(builder.items),
@@ -724,17 +734,23 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(analysis / baseline, 3),
         "target_items_per_s": TARGET_ITEMS_PER_S,
         "meets_target": analysis >= TARGET_ITEMS_PER_S,
-        "per_run": {k: [round(v, 1) for v in figures[k]] for k in ("baseline", "analysis")},
+        "baseline_cpu_us_per_item": round(baseline_cpu, 1),
+        "analysis_cpu_us_per_item": round(analysis_cpu, 1),
+        "analysis_items_per_cpu_s": round(1e6 / analysis_cpu, 1),
+        "per_run": {k: [round(v, 1) for v in figures[k]] for k in ("baseline", "analysis", *CPU_FIGURES)},
         "found": figures["found"],
         "machine": f"{os.cpu_count()} cores, 1 used, Python {sys.version.split()[0]}",
+        "load_average_after": os.getloadavg()[0],
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"{'figure (median of ' + str(args.runs) + ' runs)':<40}{'items/s':>10}{'ratio':>8}{'target':>10}")
-    print(f"{'tokenise only (baseline)':<40}{baseline:>10.0f}{1.0:>8.2f}")
+    print(f"{'figure (median of ' + str(args.runs) + ' runs)':<40}{'items/s':>10}{'CPU µs/item':>13}{'ratio':>8}"
+          f"{'target':>10}")  # fmt: skip
+    print(f"{'tokenise only (baseline)':<40}{baseline:>10.0f}{baseline_cpu:>13.0f}{1.0:>8.2f}")
     status = "ok" if result["meets_target"] else "MISSED"
-    print(f"{'whole analysis, ' + str(len(builder.claims)) + ' claims':<40}{analysis:>10.0f}{result['ratio']:>8.2f}"
-          f"{'>= ' + str(TARGET_ITEMS_PER_S):>10}  {status}")  # fmt: skip
+    print(f"{'whole analysis, ' + str(len(builder.claims)) + ' claims':<40}{analysis:>10.0f}{analysis_cpu:>13.0f}"
+          f"{result['ratio']:>8.2f}{'>= ' + str(TARGET_ITEMS_PER_S):>10}  {status}")  # fmt: skip
+    print(f"load average after: {result['load_average_after']:.2f}")
     print(f"found: {figures['found']}  -> {RESULTS.relative_to(ROOT)}")
     return 0
 
