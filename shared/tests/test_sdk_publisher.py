@@ -185,26 +185,36 @@ def proxy() -> Iterator[TcpProxy]:
         yield running
 
 
-def test_severed_connections_lose_no_event(amqp_uri: str, queue: str, proxy: TcpProxy) -> None:
-    publisher = fast_publisher(proxy.uri(amqp_uri), attempts=12, base_delay=0.05, max_delay=0.3)
-    sent: list[uuid.UUID] = []
-    done = threading.Event()
+def cut_links(
+    proxy: TcpProxy, sent: list[uuid.UUID], done: threading.Event, cut_at: int, away_at: int
+) -> threading.Thread:
+    """A running thread that cuts the link three times once `cut_at` events were sent, then takes the
+    port away for 0.3 s once `away_at` were (or stops waiting when `done` is set)."""
 
-    def cut_links() -> None:
-        """Cut the link repeatedly mid-stream, then take the port away and bring it back."""
-        while len(sent) < FAULT_EVENTS // 4 and not done.is_set():
-            time.sleep(0.005)
+    def wait_for(count: int) -> None:
+        while len(sent) < count and not done.is_set():
+            time.sleep(0.002)
+
+    def sabotage() -> None:
+        wait_for(cut_at)
         for _ in range(3):
             proxy.kill_connections()
             time.sleep(0.02)
-        while len(sent) < FAULT_EVENTS // 2 and not done.is_set():
-            time.sleep(0.005)
+        wait_for(away_at)
         proxy.stop()
         time.sleep(0.3)
         proxy.start()
 
-    saboteur = threading.Thread(target=cut_links, daemon=True)
+    saboteur = threading.Thread(target=sabotage, daemon=True)
     saboteur.start()
+    return saboteur
+
+
+def test_severed_connections_lose_no_event(amqp_uri: str, queue: str, proxy: TcpProxy) -> None:
+    publisher = fast_publisher(proxy.uri(amqp_uri), attempts=12, base_delay=0.05, max_delay=0.3)
+    sent: list[uuid.UUID] = []
+    done = threading.Event()
+    saboteur = cut_links(proxy, sent, done, FAULT_EVENTS // 4, FAULT_EVENTS // 2)
     with publisher:
         for n in range(FAULT_EVENTS):
             sent.append(publisher.emit(EVENT, release(n)).event_id)
@@ -303,19 +313,7 @@ def test_bursts_through_severed_connections_lose_no_event(amqp_uri: str, queue: 
     publisher = fast_publisher(proxy.uri(amqp_uri), attempts=12, base_delay=0.05, max_delay=0.3)
     sent: list[uuid.UUID] = []
     done = threading.Event()
-
-    def cut_links() -> None:
-        while len(sent) < 100 and not done.is_set():
-            time.sleep(0.002)
-        for _ in range(3):
-            proxy.kill_connections()
-            time.sleep(0.02)
-        proxy.stop()
-        time.sleep(0.3)
-        proxy.start()
-
-    saboteur = threading.Thread(target=cut_links, daemon=True)
-    saboteur.start()
+    saboteur = cut_links(proxy, sent, done, 100, 100)
     with publisher:
         for burst in range(20):
             events = [publisher.build(EVENT, release(burst * 25 + n)) for n in range(25)]

@@ -212,9 +212,13 @@ def test_an_editor_escalates_a_question_and_it_shows_on_the_escalation_board(
     screenshot(editor, "editor-escalations")
 
 
-def crawl(suite: Any, sources: list[str], text: str, *, minutes_apart: int, title: str = "") -> None:
-    """Crawlers report `text` once per source, oldest first, `minutes_apart` apart up to now, each
-    item shared a little more than the one before."""
+def spread_rumour(suite: Any, claim: str, unit_code: str, sources: list[str], text: str, *, minutes_apart: int) -> Any:
+    """The desk registers `claim` as false (answered by `unit_code`), then crawlers report `text`
+    (titled with the claim) once per source, oldest first, `minutes_apart` apart up to now, each
+    item shared a little more than the one before. Returns the registered claim."""
+    registered = suite.api(
+        "editor", "POST", "/v1/monitoring/claims", json={"text": claim, "rating": "false", "unit_code": unit_code}
+    )
     now = datetime.now(UTC)
     with EventPublisher(suite.amqp_uri, source="crawler-test") as publisher:
         for n, source in enumerate(sources):
@@ -224,27 +228,23 @@ def crawl(suite: Any, sources: list[str], text: str, *, minutes_apart: int, titl
                     "source_name": source,
                     "source_type": "social",
                     "url": f"https://social.example/posts/{uuid.uuid4().hex}",
-                    "title": title,
+                    "title": claim,
                     "text": text,
                     "published_at": (now - timedelta(minutes=minutes_apart * (len(sources) - n))).isoformat(),
                     "engagement": {"shares": 40 * n, "comments": 3 * n, "reactions": 25 * n},
                 },
             )
+    return registered
 
 
 def test_the_editors_desks_render_their_data(pages: Any, suite: Any, screenshot: Any) -> None:
-    claim = suite.api(
-        "editor",
-        "POST",
-        "/v1/monitoring/claims",
-        json={"text": "Nước máy Hà Nội nhiễm độc, không được dùng", "rating": "false", "unit_code": "so-xd"},
-    )
-    # crawlers report the rumour spreading
-    crawl(
+    # a false claim registered, then crawlers report the rumour spreading
+    claim = spread_rumour(
         suite,
+        "Nước máy Hà Nội nhiễm độc, không được dùng",
+        "so-xd",
         [f"Trang cộng đồng {n % 5}" for n in range(8)],
         "Cảnh báo: nước máy Hà Nội nhiễm độc, không được dùng để nấu ăn. Chia sẻ ngay!",
-        title="Nước máy Hà Nội nhiễm độc, không được dùng",
         minutes_apart=5,
     )
     deadline = time.monotonic() + 20
@@ -279,14 +279,10 @@ def test_the_editors_desks_render_their_data(pages: Any, suite: Any, screenshot:
     screenshot(editor, "editor-monitoring")
 
     # the open desk shows a new alert as the stream brings it, without a reload
-    suite.api(
-        "editor",
-        "POST",
-        "/v1/monitoring/claims",
-        json={"text": "Hà Nội cho học sinh nghỉ học cả tuần vì rét đậm", "rating": "false", "unit_code": "so-gddt"},
-    )
-    crawl(
+    spread_rumour(
         suite,
+        "Hà Nội cho học sinh nghỉ học cả tuần vì rét đậm",
+        "so-gddt",
         [f"Nhóm phụ huynh {n}" for n in range(3)],
         "Tin nóng: Hà Nội cho học sinh nghỉ học cả tuần vì rét đậm, phụ huynh chú ý!",
         minutes_apart=1,
