@@ -11,43 +11,19 @@ from typing import Any, ClassVar
 
 import eventlet
 import pytest
-from nameko.amqp.publish import get_producer
 from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import AutoReconnect
 
-from presscenter.shared.events import EventEnvelope, build_event
+from presscenter.shared.events import EventEnvelope
 from presscenter.shared.plumbing import dead_letter as dl
 from presscenter.shared.plumbing.batch_consuming import claim_many, complete_many, handle_event_batch
 from presscenter.shared.plumbing.idempotency import Claim, ProcessedEvents
 from presscenter.shared.plumbing.mongo import Mongo
 from presscenter.shared.settings import ServiceSettings
-
-EVENT = "department_incident_reported"
-
-
-def incident(title: str) -> EventEnvelope[Any]:
-    payload = {
-        "external_id": f"inc-{uuid.uuid4().hex[:6]}",
-        "unit_code": "hanoi.water",
-        "title": title,
-        "severity": "high",
-        "started_at": "2025-05-01T08:00:00+07:00",
-    }
-    return build_event(EVENT, payload, source="hanoi.water")
-
-
-def publish(amqp_uri: str, *envelopes: EventEnvelope[Any]) -> None:
-    with get_producer(amqp_uri) as producer:
-        for envelope in envelopes:
-            producer.publish(
-                envelope.model_dump_json().encode(),
-                exchange="departments.events",
-                routing_key=envelope.type,
-                content_type="application/json",
-                content_encoding="utf-8",
-                delivery_mode=2,
-            )
+from presscenter.shared.testing.incidents import INCIDENT_EVENT as EVENT
+from presscenter.shared.testing.incidents import incident
+from presscenter.shared.testing.incidents import publish_to_departments as publish
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 8.0, on_timeout: Callable[[], Any] = str) -> None:
@@ -176,10 +152,7 @@ def test_poison_bodies_are_parked_at_once_and_the_rest_of_the_batch_goes_on(
     good = incident("good")
     bad = incident("bad").to_message()
     bad["payload"]["severity"] = "apocalyptic"  # not in the contract
-    with get_producer(amqp_uri) as producer:
-        for body in (b"{not json", json.dumps(bad).encode()):
-            producer.publish(body, exchange="departments.events", routing_key=EVENT,
-                             content_type="application/json", content_encoding="utf-8")  # fmt: skip
+    publish(amqp_uri, b"{not json", json.dumps(bad).encode())
     publish(amqp_uri, good)
     wait_for(lambda: len(parked(amqp_uri)) == 2 and db.effects.count_documents({}) == 1)
     assert db.effects.find_one()["event_id"] == str(good.event_id)

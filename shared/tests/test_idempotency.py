@@ -14,42 +14,18 @@ from typing import Any
 
 import eventlet
 import pytest
-from nameko.amqp.publish import get_producer
 from nameko.exceptions import ConfigurationError
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from presscenter.shared.events import EventEnvelope, build_event, utcnow
+from presscenter.shared.events import EventEnvelope, utcnow
 from presscenter.shared.plumbing.consuming import handle_event, settings_class_for
 from presscenter.shared.plumbing.idempotency import COLLECTION, Claim, ProcessedEvents
 from presscenter.shared.plumbing.mongo import Mongo
 from presscenter.shared.settings import ServiceSettings
-
-EVENT = "department_incident_reported"
-
-
-def incident(title: str = "water main burst", event_id: uuid.UUID | None = None) -> EventEnvelope[Any]:
-    payload = {
-        "external_id": "inc-1",
-        "unit_code": "hanoi.water",
-        "title": title,
-        "severity": "high",
-        "started_at": "2025-05-01T08:00:00+07:00",
-    }
-    fields = {"event_id": event_id} if event_id else {}
-    return build_event(EVENT, payload, source="hanoi.water", **fields)
-
-
-def publish(amqp_uri: str, envelope: EventEnvelope[Any]) -> None:
-    with get_producer(amqp_uri) as producer:
-        producer.publish(
-            envelope.model_dump_json().encode(),
-            exchange="departments.events",
-            routing_key=envelope.type,
-            content_type="application/json",
-            content_encoding="utf-8",
-            delivery_mode=2,
-        )
+from presscenter.shared.testing.incidents import INCIDENT_EVENT as EVENT
+from presscenter.shared.testing.incidents import incident as any_incident
+from presscenter.shared.testing.incidents import publish_to_departments as publish
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -123,6 +99,10 @@ def test_ttl_index_follows_the_setting(db: Database[Any]) -> None:
 
 
 # -- handle_event deduplicates ------------------------------------------------------------------
+
+
+def incident(title: str = "water main burst", event_id: uuid.UUID | None = None) -> EventEnvelope[Any]:
+    return any_incident(title, external_id="inc-1", event_id=event_id)
 
 
 class IdemSettings(ServiceSettings):

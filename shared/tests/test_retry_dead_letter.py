@@ -9,9 +9,9 @@ import itertools
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 import eventlet
@@ -20,40 +20,17 @@ from nameko.amqp.publish import get_producer
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from presscenter.shared.events import EventEnvelope, build_event
+from presscenter.shared.events import EventEnvelope
 from presscenter.shared.plumbing import dead_letter as dl
 from presscenter.shared.plumbing.consuming import handle_event
 from presscenter.shared.plumbing.mongo import Mongo
 from presscenter.shared.settings import ServiceSettings
+from presscenter.shared.testing.incidents import INCIDENT_EVENT as EVENT
+from presscenter.shared.testing.incidents import incident, publish_to_departments
 
-EVENT = "department_incident_reported"
 QUEUE = f"evt-departments-{EVENT}--flaky.on_incident"
+publish = partial(publish_to_departments, message_id="msg-1")  # raw bodies, as a department sends them
 GOOD_EVENTS = int(os.environ.get("PRESSCENTER_DLQ_GOOD_EVENTS", "20"))
-
-
-def incident(title: str) -> EventEnvelope[Any]:
-    payload = {
-        "external_id": f"inc-{uuid.uuid4().hex[:6]}",
-        "unit_code": "hanoi.water",
-        "title": title,
-        "severity": "high",
-        "started_at": "2025-05-01T08:00:00+07:00",
-    }
-    return build_event(EVENT, payload, source="hanoi.water")
-
-
-def publish(amqp_uri: str, body: bytes, *, content_type: str = "application/json", **headers: Any) -> None:
-    with get_producer(amqp_uri) as producer:
-        producer.publish(
-            body,
-            exchange="departments.events",
-            routing_key=EVENT,
-            content_type=content_type,
-            content_encoding="utf-8",
-            delivery_mode=2,
-            headers=headers,
-            message_id="msg-1",
-        )
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 8.0, on_timeout: Callable[[], Any] = str) -> None:
@@ -115,7 +92,7 @@ def test_poison_is_retried_with_backoff_then_parked_while_good_events_flow(
         publish(amqp_uri, envelope.model_dump_json().encode())
     poison_body = poison.model_dump_json().encode()
     traceparent = "00-" + "a" * 32 + "-" + "b" * 16 + "-01"
-    publish(amqp_uri, poison_body, **{"nameko.traceparent": traceparent, "x-custom": "kept"})
+    publish(amqp_uri, poison_body, headers={"nameko.traceparent": traceparent, "x-custom": "kept"})
     for envelope in goods[half:]:
         publish(amqp_uri, envelope.model_dump_json().encode())
 
