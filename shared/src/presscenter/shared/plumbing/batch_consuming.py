@@ -253,8 +253,7 @@ class BatchEventHandler(SafeEventHandler):
             except Exception as exc:  # the effects happened; the retries repeat them (see module doc)
                 failures.update({str(e.event_id): exc for e, _ in succeeded})
                 succeeded = []
-        for _, message in succeeded:
-            self.consumer.ack_message(message)
+        self._ack_all([message for _, message in succeeded])
         _span_outcome("processed", {"events": len(succeeded), "failed": len(failures)})
         for envelope, message in claimed:
             error = failures.get(str(envelope.event_id))
@@ -266,6 +265,16 @@ class BatchEventHandler(SafeEventHandler):
                 log.exception("could not settle a delivery on %s; requeueing it", self.queue.name)
                 self._requeue_all_later([message])
         return result, exc_info
+
+    def _ack_all(self, messages: list[Any]) -> None:
+        """Ack each; an error here would kill the container, so a connection that is gone (cut while
+        the batch ran) is logged: the broker redelivers what was not acked, and handling is idempotent."""
+        for message in messages:
+            try:
+                self.consumer.ack_message(message)
+            except OSError as exc:
+                log.warning("could not ack a delivery on %s (%s); the broker redelivers it", self.queue.name, exc)
+                return
 
     def _requeue_all_later(self, messages: list[Any]) -> None:
         eventlet.sleep(REQUEUE_PAUSE)
