@@ -6,11 +6,17 @@ import socket
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import bson
+from neosqlite.objectid import ObjectId as NeoObjectId
+from nx_27017.utils import convert_neo_to_bson_objectids
 from pymongo import MongoClient
 
 from presscenter.shared.testing.embedded_mongo import EmbeddedMongo, free_port
+from presscenter.shared.testing.nx_server import _bson_ready
 
 
 def test_updates_keep_bson_types(embedded_mongo: EmbeddedMongo, mongo_db_name: str) -> None:
@@ -117,3 +123,43 @@ def test_commands_of_many_clients_interleave_and_a_half_sent_message_blocks_nobo
         assert results == [list(range(50))] * 6
     finally:
         stalled.close()
+
+
+class _Ordered(dict[str, Any]):
+    """A dict subclass: nx-27017 rebuilds it as a plain dict."""
+
+
+def test_replies_encode_as_nx_27017_converts_them() -> None:
+    """Replies are rebuilt only where nx-27017's conversion changes something (see nx_server), and
+    encode to the same BSON as its conversion of the whole reply."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    oid = NeoObjectId()
+    plain = {"_id": "r-1", "data": {"title": "Thủ đô", "n": 3, "x": 1.5, "ok": True, "none": None, "at": now,
+                                    "tags": ["a", 1, [2, {"k": "v"}]], "raw": b"\x00"}}  # fmt: skip
+    replies = [
+        {"cursor": {"firstBatch": [plain], "id": 0, "ns": "db.c"}, "ok": 1.0},
+        {"cursor": {"firstBatch": [{"_id": oid, "price": Decimal("1.10"), "refs": [oid, {"id": 0}]}], "id": 0}},
+        {"id": False, "nested": {"id": 0.0, "deep": [{"id": 0}, {"id": 1}, {"id": "0"}]}, "list": [Decimal("2")]},
+        {"ordered": _Ordered(a=1, id=0), "items": [_Ordered(b=oid)], "ok": 1},
+        {"ok": 1, "n": 0},
+    ]
+    for reply in replies:
+        ready = _bson_ready(reply, convert_neo_to_bson_objectids)
+        assert bson.encode(ready) == bson.encode(convert_neo_to_bson_objectids(reply))
+    assert _bson_ready(plain, convert_neo_to_bson_objectids) is plain  # nothing to change: not rebuilt
+
+
+def test_collections_created_and_dropped_are_seen_at_once(embedded_mongo: EmbeddedMongo, mongo_db_name: str) -> None:
+    """nx keeps the table list and each collection's id column until the schema changes (see nx_server)."""
+    db = MongoClient(embedded_mongo.uri)[mongo_db_name]
+    assert db.fresh.find_one({"_id": 1}) is None
+    db.fresh.insert_one({"_id": 1, "v": "a"})
+    assert db.fresh.find_one({"_id": 1}) == {"_id": 1, "v": "a"}
+    db.create_collection("made")
+    assert {"fresh", "made"} <= set(db.list_collection_names())
+    db.fresh.drop()
+    assert db.fresh.find_one({"_id": 1}) is None and "fresh" not in db.list_collection_names()
+    db.fresh.insert_one({"_id": 2, "v": "b"})
+    assert db.fresh.find_one({"_id": 2}) == {"_id": 2, "v": "b"} and db.fresh.count_documents({}) == 1
+    db.made.insert_one({"_id": 3})
+    assert db.made.find_one({"_id": 3}) == {"_id": 3}

@@ -20,7 +20,16 @@ release documents are a few KB each; docs/performance.md):
   dict: the document is encoded to JSON at once, and a shallow copy keeps the caller's dict as it
   was all the same;
 - every insert formatted all its documents into a debug message (an f-string, built even when
-  debug logging is off): the wire messages' sections now print as a count.
+  debug logging is off): the wire messages' sections now print as a count;
+- every reply was rebuilt value by value before BSON encoding (to turn its own ObjectIds and
+  Decimals into BSON's, and `"id": 0` into an Int64): now only the dicts and lists that hold such
+  a value are rebuilt, the same way (a stored release's reply holds none: 33 -> 9 µs per reply,
+  about a tenth of nx's CPU per `find_one` of a release);
+- each `find` (and insert) listed the database's tables and asked for the collection's columns in
+  SQL: both answers are kept until SQLite's schema version changes (outside transactions only),
+  which any table created, dropped, renamed or altered changes;
+- a first batch of one document was BSON-encoded only to measure it, although one document is
+  always sent whatever its size.
 
 Commands run on the server's event loop, not handed to a thread each: nx-27017 0.8.1 sends every
 command through `asyncio.to_thread`, then takes the database's lock, so commands on one database
@@ -45,6 +54,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 _SCALAR_TYPES = (str, int, float)
@@ -94,6 +104,47 @@ class _Sections(list[Any]):
         return f"<{len(self)} sections>"
 
     __str__ = __repr__
+
+
+# Values nx-27017's reply conversion (`convert_neo_to_bson_objectids`) gives back as they are.
+_AS_STORED = frozenset({str, int, float, bool, type(None), datetime, bytes})
+
+
+def _bson_ready(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """What nx-27017's `convert` (`convert_neo_to_bson_objectids`) makes of `value`, encoding to the
+    same BSON, but a dict or list none of whose values it would change is returned as it is rather
+    than rebuilt. Values of any other type than plain dicts, lists and `_AS_STORED` go to `convert`."""
+    kind = type(value)
+    if kind is dict:
+        rebuilt: dict[Any, Any] | None = None
+        for key, item in value.items():
+            if key == "id" and item == 0:  # nx-27017 answers cursor ids (and any "id" equal to 0) as Int64
+                ready = convert({key: item})[key]
+            elif type(item) in _AS_STORED:
+                continue
+            else:
+                ready = _bson_ready(item, convert)
+                if ready is item:
+                    continue
+            if rebuilt is None:
+                rebuilt = dict(value)
+            rebuilt[key] = ready
+        return value if rebuilt is None else rebuilt
+    if kind is list:
+        items: list[Any] | None = None
+        for index, item in enumerate(value):
+            if type(item) in _AS_STORED:
+                continue
+            ready = _bson_ready(item, convert)
+            if ready is item:
+                continue
+            if items is None:
+                items = list(value)
+            items[index] = ready
+        return value if items is None else items
+    if kind in _AS_STORED:
+        return value
+    return convert(value)
 
 
 class _InlineCommands:
@@ -167,10 +218,72 @@ def _patch_copies() -> None:
     OP_MSG.parse = staticmethod(parse)  # type: ignore[method-assign]
 
 
+def _patch_replies() -> None:
+    from nx_27017 import wire_protocol
+    from nx_27017.handler import NeoSQLiteHandler
+    from nx_27017.utils import convert_neo_to_bson_objectids
+
+    def bson_ready(document: Any) -> Any:
+        return _bson_ready(document, convert_neo_to_bson_objectids)
+
+    wire_protocol._convert_objectids = bson_ready  # what ResponseBuilder converts each reply with
+    fit_as_before = NeoSQLiteHandler._fit_bson_budget
+
+    def fit_bson_budget(docs: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        if len(docs) <= 1:  # 0.8.1 keeps the first document in the batch whatever its size
+            return list(docs), []
+        return fit_as_before(docs, *args, **kwargs)
+
+    NeoSQLiteHandler._fit_bson_budget = staticmethod(fit_bson_budget)  # type: ignore[method-assign]
+
+
+def _schema_version(db: Any) -> int | None:
+    """SQLite's schema version of connection `db`; None inside a transaction, which may yet roll a
+    change back (outside one, the version moves on with every committed change to any table)."""
+    if db is None or db.in_transaction:
+        return None
+    return int(db.execute("PRAGMA schema_version").fetchone()[0])
+
+
+def _patch_schema_lookups() -> None:
+    from neosqlite.collection import Collection
+    from neosqlite.connection import Connection
+
+    names_as_before = Connection.list_collection_names
+    id_column_as_before = Collection._id_column.fget
+    assert id_column_as_before is not None
+
+    # Read through __dict__: a neosqlite Connection answers any unknown attribute with a new collection.
+    def list_collection_names(self: Any) -> list[str]:
+        version = _schema_version(self.__dict__.get("db"))
+        if version is None:
+            return names_as_before(self)
+        known = self.__dict__.get("_presscenter_names")
+        if known is None or known[0] != version:  # the version read first: a change meanwhile re-reads
+            known = (version, tuple(names_as_before(self)))
+            self.__dict__["_presscenter_names"] = known
+        return list(known[1])
+
+    def id_column(self: Any) -> str:
+        version = _schema_version(self.db)
+        if version is None:
+            return id_column_as_before(self)
+        known = self.__dict__.get("_presscenter_id_column")
+        if known is None or known[0] != version:
+            known = (version, id_column_as_before(self))
+            self.__dict__["_presscenter_id_column"] = known
+        return str(known[1])
+
+    Connection.list_collection_names = list_collection_names  # type: ignore[method-assign]
+    Collection._id_column = property(id_column)  # type: ignore[method-assign,assignment]
+
+
 def main() -> int:
     _patch_updates()
     _patch_projections()
     _patch_copies()
+    _patch_replies()
+    _patch_schema_lookups()
     import nx_27017.server
 
     nx_27017.server.asyncio = _InlineCommands()  # type: ignore[assignment]
