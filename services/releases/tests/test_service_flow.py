@@ -12,6 +12,7 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcClient
 
+from presscenter.releases.repository import ReleaseRepository
 from presscenter.releases.service import ReleasesService
 from presscenter.shared.events.envelope import utcnow
 from presscenter.shared.plumbing.dead_letter import ParkingLot
@@ -87,6 +88,15 @@ def test_draft_to_published_emits_every_event_through_the_outbox(releases: Any, 
     event = tap.wait_for("release_corrected", lambda e: e["payload"]["release"]["release_id"] == rid)
     assert event["payload"]["previous_version"] == 1
     assert [v["version"] for v in releases.get({"viewer": JOURNALIST, "release_id": rid})["versions"]] == [1, 2]
+
+
+def test_a_read_answers_the_stored_release_as_its_contract(releases: Any) -> None:
+    """`get` answers JSON serialised once in pydantic's core: the stored release's JSON dump."""
+    release = published(releases, until=utcnow() + timedelta(hours=1))
+    read = releases.get({"viewer": ENTITLED, "release_id": release["id"]})
+    stored = ReleaseRepository().get(release["id"])
+    assert read == stored.model_dump(mode="json")
+    assert read["embargoed_until"] and read["history"] and read["versions"][0]["content"]["title"] == CONTENT["title"]
 
 
 def test_bad_input_is_refused_with_typed_errors_and_nothing_written(releases: Any) -> None:

@@ -30,7 +30,7 @@ from presscenter.shared.plumbing.leases import LeaseStore
 from presscenter.shared.plumbing.mongo import Mongo
 from presscenter.shared.plumbing.outbox import OutboxRelay
 from presscenter.shared.plumbing.rpc_contract import contract
-from presscenter.shared.plumbing.rpc_replies import rpc  # replies without a publisher confirm
+from presscenter.shared.plumbing.rpc_replies import JsonReply, rpc  # replies without a publisher confirm
 from presscenter.shared.plumbing.tracing import Tracing
 from presscenter.shared.rpc import releases as r
 
@@ -137,8 +137,12 @@ class ReleasesService(health.HealthEndpoints):
 
     @rpc
     @contract(r.GetRelease)
-    def get(self, request: r.GetRelease) -> r.Release:
-        return self.app.get(request)
+    def get(self, request: r.GetRelease) -> JsonReply:
+        """The release (`r.Release`) as JSON, serialised once in pydantic's core: the hot read.
+
+        `ReleasesApp.get` without building the whole app (its unit directory is not read here)."""
+        release = ReleaseRepository().read(request.release_id, request.viewer, self._clock())
+        return JsonReply(release.model_dump_json())
 
     @rpc
     @contract(r.SearchReleases)
