@@ -1,9 +1,10 @@
 """The gateway's FastAPI application: `create_app(settings)` builds it whole.
 
-Middleware, outermost first: OpenTelemetry server span → metrics → request id → CORS → rate
-limits → body size limit → unhandled-error-to-500 → FastAPI's exception handlers (problem+json)
-→ routes. Routers reach the services through the one `RpcClient` (`app.state.rpc`, or the
-`RpcDep` dependency of `presscenter.gateway.dependencies`); it connects in the app's lifespan.
+Middleware, outermost first: OpenTelemetry server span → request id, metrics and the span's route
+name (`RequestEdgeMiddleware`) → CORS → rate limits, body size limit and unhandled-error-to-500
+(`RequestGuardMiddleware`) → FastAPI's exception handlers (problem+json) → routes. Routers reach
+the services through the one `RpcClient` (`app.state.rpc`, or the `RpcDep` dependency of
+`presscenter.gateway.dependencies`); it connects in the app's lifespan.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import TracerProvider
 
 from presscenter.gateway.auth import AuthSettings, install_auth
-from presscenter.gateway.body_limit import BodySizeLimitMiddleware
-from presscenter.gateway.metrics import GatewayMetrics, MetricsMiddleware
-from presscenter.gateway.problems import UnhandledErrorMiddleware, install_problem_handlers
-from presscenter.gateway.rate_limit import RateLimiter, RateLimitMiddleware
+from presscenter.gateway.edge import RequestEdgeMiddleware, RequestGuardMiddleware
+from presscenter.gateway.metrics import GatewayMetrics
+from presscenter.gateway.problems import install_problem_handlers
+from presscenter.gateway.rate_limit import RateLimiter
 from presscenter.gateway.readiness import readiness_report
-from presscenter.gateway.request_context import REQUEST_ID_HEADER, RequestIdMiddleware
+from presscenter.gateway.request_context import REQUEST_ID_HEADER
 from presscenter.gateway.routes import api_routers
 from presscenter.gateway.routes.blobs import BLOB_ROUTE
 from presscenter.gateway.rpc_client import RpcClient
@@ -111,8 +112,6 @@ def create_app(
 
 def add_middleware(app: FastAPI, settings: GatewaySettings, metrics: GatewayMetrics) -> None:
     """Added innermost first (each `add_middleware` wraps what is already there)."""
-    app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, exempt_prefixes=(f"{BLOB_ROUTE}/",))
     per_address = (
         RateLimiter(settings.rate_limit_ip_per_second, settings.rate_limit_ip_burst)
         if settings.rate_limit_ip_per_second > 0
@@ -124,7 +123,9 @@ def add_middleware(app: FastAPI, settings: GatewaySettings, metrics: GatewayMetr
         else None
     )
     app.add_middleware(
-        RateLimitMiddleware,
+        RequestGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        exempt_prefixes=(f"{BLOB_ROUTE}/",),
         per_address=per_address,
         per_credential=per_credential,
         on_limited=metrics.observe_rate_limited,
@@ -138,8 +139,7 @@ def add_middleware(app: FastAPI, settings: GatewaySettings, metrics: GatewayMetr
             expose_headers=CORS_EXPOSED_HEADERS,
             max_age=600,
         )
-    app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestEdgeMiddleware, metrics=metrics)
 
 
 def add_operational_routes(app: FastAPI, settings: GatewaySettings, version: str) -> None:

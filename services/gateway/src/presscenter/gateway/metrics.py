@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -15,7 +13,7 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 UNMATCHED_ROUTE = "<unmatched>"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -55,11 +53,35 @@ class GatewayMetrics:
             "gateway_rate_limited", "Requests refused with 429.", ["limited_by"], registry=self.registry
         )
 
+        # Labelled children by label values: `labels()` validates and locks on every call.
+        self._http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._rpc_children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+    def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One answered HTTP request (`route` is the route template)."""
+        key = (method, route, status)
+        children = self._http_children.get(key)
+        if children is None:
+            labels = (method, route, str(status))
+            children = self._http_children[key] = (
+                self.http_requests.labels(*labels),
+                self.http_duration.labels(*labels),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
+
     def observe_rpc(self, service: str, method: str, outcome: str, seconds: float) -> None:
         """`RpcClient` observer."""
-        rpc = f"{service}.{method}"
-        self.rpc_calls.labels(rpc, outcome).inc()
-        self.rpc_duration.labels(rpc, outcome).observe(seconds)
+        key = (service, method, outcome)
+        children = self._rpc_children.get(key)
+        if children is None:
+            rpc = f"{service}.{method}"
+            children = self._rpc_children[key] = (
+                self.rpc_calls.labels(rpc, outcome),
+                self.rpc_duration.labels(rpc, outcome),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_rate_limited(self, limited_by: str) -> None:
         self.rate_limited.labels(limited_by).inc()
@@ -74,33 +96,3 @@ def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return str(path) if path else UNMATCHED_ROUTE
-
-
-class MetricsMiddleware:
-    """Outermost middleware: counts and times every HTTP request by method, route template and status."""
-
-    def __init__(self, app: ASGIApp, metrics: GatewayMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-        start = time.perf_counter()
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        self.metrics.http_in_flight.inc()
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            self.metrics.http_in_flight.dec()
-            labels = (scope["method"], route_template(scope), str(status))
-            self.metrics.http_requests.labels(*labels).inc()
-            self.metrics.http_duration.labels(*labels).observe(time.perf_counter() - start)

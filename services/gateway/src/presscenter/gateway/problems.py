@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from presscenter.gateway.request_context import request_id_of
 from presscenter.gateway.rpc_errors import BadReply, RemoteServiceError, RpcTimeout, ServiceUnavailable
@@ -304,7 +304,7 @@ def document_framework_problems(app: FastAPI) -> None:
 
     FastAPI documents each route's 422 as `application/json` `HTTPValidationError`; the gateway
     answers it as problem+json (`_request_validation`). Routes taking a body may also answer 400 (a
-    body that cannot be decoded) and 413 (`BodySizeLimitMiddleware`); every rate-limited route 429.
+    body that cannot be decoded) and 413 (`edge.RequestGuardMiddleware`); every rate-limited route 429.
     """
     from presscenter.gateway.rate_limit import EXEMPT_PATHS  # it answers with problem_response: import here
 
@@ -338,40 +338,3 @@ def document_framework_problems(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-class UnhandledErrorMiddleware:
-    """Innermost middleware: an exception no handler took becomes a logged 500 problem.
-
-    Inside CORS and request-id middleware, so the 500 still carries their headers.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_tracking(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracking)
-        except Exception:
-            log.exception("request %s: unhandled error", request_id_of(scope))
-            if started:
-                raise
-            response = problem_response(
-                scope,
-                500,
-                title="Internal server error",
-                detail="The gateway failed to handle the request.",
-                type_=problem_type("internal-error"),
-            )
-            await response(scope, receive, send)

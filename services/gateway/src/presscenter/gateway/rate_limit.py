@@ -10,15 +10,12 @@ Behind a proxy the client address comes from uvicorn's `--proxy-headers` and FOR
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from presscenter.gateway.problems import problem_response, problem_type
+from starlette.types import Scope
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -81,49 +78,3 @@ def credential_key(headers: Headers) -> str | None:
 def client_address(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
-
-
-class RateLimitMiddleware:
-    """Answer 429 (problem+json, Retry-After) when the address's or the credential's bucket is empty."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        per_address: RateLimiter | None,
-        per_credential: RateLimiter | None,
-        exempt_paths: frozenset[str] = EXEMPT_PATHS,
-        on_limited: Callable[[str], None] | None = None,
-    ) -> None:
-        self.app = app
-        self.per_address = per_address
-        self.per_credential = per_credential
-        self.exempt_paths = exempt_paths
-        self.on_limited = on_limited
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
-            await self.app(scope, receive, send)
-            return
-        waits: list[tuple[float, str]] = []
-        if self.per_address is not None:
-            waits.append((self.per_address.take(client_address(scope)), "address"))
-        if self.per_credential is not None:
-            key = credential_key(Headers(scope=scope))
-            if key is not None:
-                waits.append((self.per_credential.take(key), "token"))
-        wait, limited_by = max(waits, default=(0.0, ""))
-        if wait <= 0:
-            await self.app(scope, receive, send)
-            return
-        if self.on_limited is not None:
-            self.on_limited(limited_by)
-        retry_after = max(1, math.ceil(wait))
-        response = problem_response(
-            scope,
-            429,
-            detail=f"Too many requests for this {limited_by}; retry in {retry_after} s.",
-            type_=problem_type("rate-limited"),
-            headers={"Retry-After": str(retry_after)},
-            limited_by=limited_by,
-        )
-        await response(scope, receive, send)

@@ -1,18 +1,17 @@
 """Request ids: accept a sane incoming `X-Request-ID` or make one, echo it, expose it to the code.
 
-`RequestIdMiddleware` stores the id in `scope["state"]["request_id"]` (so `request.state.request_id`)
+`edge.RequestEdgeMiddleware` stores the id in `scope["state"]["request_id"]` (so `request.state.request_id`)
 and in a context variable that `current_request_id()` reads (the RPC client puts it in the call-id
 stack it sends to the services). Every response gets the `X-Request-ID` header.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and `._:-`, at most 128 characters: safe in logs, headers and nameko call ids.
@@ -26,8 +25,21 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+def set_request_id(request_id: str) -> Token[str | None]:
+    """Make `request_id` the current one (for `current_request_id()`); undo with `reset_request_id`."""
+    return _request_id.set(request_id)
+
+
+def reset_request_id(token: Token[str | None]) -> None:
+    _request_id.reset(token)
+
+
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """A random (version 4) UUID in hex, as `uuid.uuid4().hex`, without building a `UUID` (a third of the cost)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw.hex()
 
 
 def accept_request_id(incoming: str | None) -> str:
@@ -38,34 +50,9 @@ def accept_request_id(incoming: str | None) -> str:
 
 
 def request_id_of(scope: Scope) -> str:
-    """The id given to this request by `RequestIdMiddleware` (or a fresh one if it did not run)."""
+    """The id given to this request by `edge.RequestEdgeMiddleware` (or a fresh one if it did not run)."""
     state = scope.setdefault("state", {})
     request_id = state.get("request_id")
     if not isinstance(request_id, str):
         request_id = state["request_id"] = accept_request_id(None)
     return request_id
-
-
-class RequestIdMiddleware:
-    """Pure ASGI middleware: one id per HTTP request, echoed in `X-Request-ID`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = accept_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
-        scope.setdefault("state", {})["request_id"] = request_id
-        token = _request_id.set(request_id)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            _request_id.reset(token)

@@ -11,7 +11,7 @@ The server span is named `METHOD /route/{template}` with its `http.route` attrib
 opentelemetry-instrumentation-fastapi names it, but after routing: the instrumentation finds the
 route before the request by matching the path against every route of the app in turn (a tenth of
 the gateway's own CPU per request with this many routes); the span starts as `METHOD` and
-`ServerSpanRouteMiddleware` renames it from the route Starlette matched (`scope["route"]`).
+`edge.RequestEdgeMiddleware` renames it from the route Starlette matched (`scope["route"]`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
 from opentelemetry.util.http import sanitize_method
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.shared.redaction import REDACTED
@@ -111,45 +110,9 @@ def matched_route(scope: Scope) -> str | None:
     return str(path) if path else None
 
 
-class ServerSpanRouteMiddleware:
-    """Names the current server span after the matched route once the app has routed the request:
-    when the response starts (the span ends with the response's last chunk), or when an error
-    leaves the app before any response (the 500 is sent further out)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        span = trace.get_current_span()
-        named = False
-
-        def name_span() -> None:
-            nonlocal named
-            named = True
-            route = matched_route(scope)
-            if route is not None and span.is_recording():
-                span.update_name(f"{method_of(scope)} {route}")
-                span.set_attribute(HTTP_ROUTE, route)
-
-        async def naming_send(message: Message) -> None:
-            if not named and message["type"] == "http.response.start":
-                name_span()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, naming_send)
-        finally:
-            if not named:
-                name_span()
-
-
 def instrument_app(app: FastAPI, tracer_provider: trace.TracerProvider) -> None:
     """Server spans for every request but the probes and /metrics; no per-chunk send/receive spans;
-    each span named after its route once routed (see the module's docstring)."""
-    app.add_middleware(ServerSpanRouteMiddleware)
+    each span named after its route once routed (by `edge.RequestEdgeMiddleware`, see the module's docstring)."""
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=tracer_provider,

@@ -6,6 +6,8 @@ Mount with `install_auth(app, AuthSettings())`.
 """
 
 from presscenter.gateway.auth.dependencies import (
+    BEARER_SECURITY,
+    caller_of,
     current_principal,
     require_principal,
     require_roles,
@@ -19,6 +21,7 @@ from presscenter.gateway.auth.service import AuthService
 from presscenter.gateway.auth.settings import AuthSettings
 
 __all__ = [
+    "BEARER_SECURITY",
     "PUBLIC_VIEWER",
     "ROLES",
     "AuthService",
@@ -27,6 +30,7 @@ __all__ = [
     "Role",
     "auth_lifespan",
     "auth_router",
+    "caller_of",
     "current_principal",
     "install_auth",
     "require_principal",

@@ -10,11 +10,19 @@ the public are refused here. Every change names the revision it was made from (s
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
-from presscenter.gateway.auth import Principal, current_principal, require_roles, require_writer, viewer_for
+from presscenter.gateway.auth import (
+    BEARER_SECURITY,
+    Principal,
+    caller_of,
+    current_principal,
+    require_roles,
+    require_writer,
+    viewer_for,
+)
 from presscenter.gateway.dependencies import RpcDep
 from presscenter.gateway.problems import ApiProblem, problem_responses
 from presscenter.gateway.routes import release_bodies as bodies
@@ -39,6 +47,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 Caller = Annotated[Principal | None, Depends(current_principal)]
+# The same caller, one dependency instead of three (see `caller_of`): for the hot read.
+ReadCaller = Annotated[Principal | None, Depends(caller_of)]
 Author = Annotated[Principal, Depends(require_writer(WRITE_SCOPE, *AUTHORS))]
 Editor = Annotated[Principal, Depends(require_writer(WRITE_SCOPE, *EDITORS))]
 ReleaseId = Annotated[
@@ -172,15 +182,19 @@ async def search_releases(
         304: {"description": "`If-None-Match` names the current revision."},
         **problem_responses(401, 404, 503, 504),
     },
+    openapi_extra={"security": BEARER_SECURITY},
 )
 async def get_release(
-    release_id: ReleaseId, principal: Caller, rpc: RpcDep, if_none_match: IfNoneMatch = None
+    release_id: ReleaseId, http: Request, principal: ReadCaller, if_none_match: IfNoneMatch = None
 ) -> Response:
     """404 for a release that does not exist and for one the caller may not read alike."""
+    # The RPC client as `RpcDep` gives it, without a dependency to solve on the most frequent request.
+    rpc: RpcClient = http.app.state.rpc
     request = rpc_request(contract.GetRelease, viewer=viewer_for(principal), release_id=release_id)
-    release = await rpc.call(SERVICE, "get", request)
+    # The service validated the release against the contract: its JSON is answered as it came.
+    release = await rpc.call_json(SERVICE, "get", request)
     headers = {"Cache-Control": READ_CACHE, "Vary": "Authorization"}
-    return revisioned_read(release, if_none_match, **headers)
+    return revisioned_read(release.value, if_none_match, body=release.json, **headers)
 
 
 @router.get(
