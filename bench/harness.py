@@ -283,24 +283,6 @@ def stack(prefix: str) -> Iterator[Stack]:
 
 def wait_rpc(url: str, service: str, method: str, request: Any, timeout: float = 30) -> None:
     """Return once `service.method(request)` answers over the broker (the service consumes)."""
-    from presscenter.gateway.rpc_client import RpcClient
-    from presscenter.gateway.rpc_errors import ServiceUnavailable
+    from presscenter.gateway.testing.nameko_services import wait_answering
 
-    async def probe() -> None:
-        rpc = RpcClient(url, consumer_check_interval=0)
-        await rpc.start()
-        try:
-            await rpc.wait_connected(5)
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    await rpc.call(service, method, request, timeout=2)
-                    return
-                except (ServiceUnavailable, TimeoutError):
-                    if time.monotonic() > deadline:
-                        raise
-                    await asyncio.sleep(0.1)
-        finally:
-            await rpc.stop()
-
-    asyncio.run(probe())
+    asyncio.run(wait_answering(url, None, timeout, service, method, request))

@@ -16,9 +16,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from presscenter.gateway.rpc_client import RpcClient
-from presscenter.gateway.rpc_errors import ServiceUnavailable
+from presscenter.gateway.rpc_errors import RpcTimeout, ServiceUnavailable
 from presscenter.gateway.settings import aio_pika_url
 from presscenter.shared.testing.embedded_mongo import free_port
 
@@ -26,9 +27,15 @@ NAMEKO = Path(sys.executable).parent / "nameko"
 
 
 async def wait_answering(
-    url: str, process: subprocess.Popen[bytes], timeout: float = 30.0, service: str = "releases"
+    url: str,
+    process: subprocess.Popen[bytes] | None,
+    timeout: float = 30.0,
+    service: str = "releases",
+    method: str = "health",
+    *args: Any,
 ) -> None:
-    """Return once `service` answers its `health` RPC; fail if its process ends first."""
+    """Return once `service.method(*args)` answers (its `health` RPC by default: the service
+    consumes); fail if `process` (when given) ends first, or at the deadline."""
     rpc = RpcClient(url, consumer_check_interval=0)
     await rpc.start()
     try:
@@ -36,10 +43,11 @@ async def wait_answering(
         deadline = time.monotonic() + timeout
         while True:
             try:
-                await rpc.call(service, "health", timeout=2)
+                await rpc.call(service, method, *args, timeout=2)
                 return
-            except ServiceUnavailable:
-                if process.poll() is not None or time.monotonic() > deadline:
+            except (ServiceUnavailable, RpcTimeout):
+                ended = process is not None and process.poll() is not None
+                if ended or time.monotonic() > deadline:
                     raise RuntimeError(f"the {service} service did not start") from None
                 await asyncio.sleep(0.1)
     finally:
