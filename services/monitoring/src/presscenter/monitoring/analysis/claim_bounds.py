@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,8 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Pair = tuple[str, str]
 MAX_PROFILES = 200_000
+# up to this many slots, their key counts and pairs are read in Python (fewer steps than numpy's)
+FEW_SLOTS = 24
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,10 @@ def profile(sentence: Sentence) -> Profile:
     known = _profiles.get(id(sentence))
     if known is not None and known[0] is sentence:
         return known[1]
-    content: dict[str, int] = {}
-    for token in sentence.tokens:
-        if token.is_content:
-            content[token.key] = content.get(token.key, 0) + 1
     ordered = [t.key for t in sentence.tokens if t.is_content]
+    content: dict[str, int] = {}
+    for key in ordered:
+        content[key] = content.get(key, 0) + 1
     found = Profile(
         tuple(dict.fromkeys(sentence.keys)),
         tuple(content.items()),
@@ -98,15 +100,41 @@ def bounds(
     spans = window_spans(parts)
     if not spans or not len(index):
         return None
-    item = _Item(index, spans)
     if only is not None:
         slots = np.asarray(only, dtype=np.int64)
-        return Bounds(spans, slots, item.upper(slots, score_weights, weight, None))
-    usable = item.usable(floor or 0.0)
+        return Bounds(spans, slots, _Item(index, spans).upper(slots, score_weights, weight, None))
+    candidates = _candidates(index, spans, floor or 0.0)
+    if candidates is None:  # most items: rejected before the windows are worked out
+        return None
+    item = _Item(index, spans)
+    usable = item.usable(floor or 0.0, candidates)
     if usable is None:
         return None
     slots, usable = usable
     return Bounds(spans, slots, item.upper(slots, score_weights, weight, usable))
+
+
+def _candidates(index: ReferenceIndex, spans: list[tuple[Sentence, ...]], floor: float) -> Ints | None:
+    """The slots whose content keys anywhere in the item weigh `floor` of their total or more
+    (as of the last refresh), or None: one pass over the postings of the item's content keys."""
+    known = index.keys
+    found: dict[str, None] = {}
+    for span in spans:
+        if len(span) == 1:  # every sentence is a window of its own
+            for key, _n in profile(span[0]).content:
+                if key in known:
+                    found[key] = None
+    if not found:
+        return None
+    keys = list(found)
+    postings = index.postings(keys)
+    slots = np.concatenate([posted for posted, _times in postings])
+    # each posting weighs its key's weight, added slot by slot in the order of the keys
+    weights = np.repeat(index.weights(keys), [len(posted) for posted, _times in postings])
+    shared = np.bincount(slots, weights=weights, minlength=len(index.refs))
+    candidates = np.flatnonzero(shared >= index.floors(floor))
+    candidates = candidates[shared[candidates] > 0]
+    return candidates if len(candidates) else None
 
 
 class _Item:
@@ -121,10 +149,6 @@ class _Item:
                 if id(s) not in self.rows:
                     self.rows[id(s)] = len(self.profiles)
                     self.profiles.append(profile(s))
-        self.first = np.fromiter((self.rows[id(s[0])] for s in spans), dtype=np.int64, count=len(spans))
-        self.second = np.fromiter(
-            (self.rows[id(s[1])] if len(s) > 1 else -1 for s in spans), dtype=np.int64, count=len(spans)
-        )
         known = index.keys
         keys: dict[str, int] = {}  # index key -> column
         for p in self.profiles:
@@ -133,17 +157,27 @@ class _Item:
                     keys[key] = len(keys)
         self.keys = keys
         self.key_weights = index.weights(list(keys))
-        self.postings = index.postings(list(keys)) if keys else None
 
-    def usable(self, floor: float) -> tuple[Ints, npt.NDArray[np.bool_]] | None:
+    @cached_property
+    def first(self) -> Ints:
+        """Per window, the row of its first sentence (only for items that pass the filter)."""
+        rows, spans = self.rows, self.spans
+        return np.fromiter((rows[id(s[0])] for s in spans), dtype=np.int64, count=len(spans))
+
+    @cached_property
+    def second(self) -> Ints:
+        """Per window, the row of its second sentence, -1 for a window of one."""
+        rows, spans = self.rows, self.spans
+        return np.fromiter((rows[id(s[1])] if len(s) > 1 else -1 for s in spans), dtype=np.int64, count=len(spans))
+
+    def usable(self, floor: float, candidates: Ints) -> tuple[Ints, npt.NDArray[np.bool_]] | None:
         """The slots some window can be compared with, and per window and slot whether it can: the
         content keys they share weigh `floor` of the slot's total or more. None if there are none.
 
-        The slots whose content keys anywhere in the item weigh that much come first (one pass
-        over the postings), then each window is checked against those only."""
-        if self.postings is None:
-            return None
+        Only the `candidates` (`_candidates`: the slots the whole item shares that much with) can."""
         keys = self.keys
+        if not keys:
+            return None
         cells_rows: list[int] = []
         cells_columns: list[int] = []
         for row, p in enumerate(self.profiles):
@@ -154,20 +188,10 @@ class _Item:
                     cells_columns.append(column)
         if not cells_rows:
             return None
-        in_item = np.zeros(len(keys), dtype=bool)
-        in_item[cells_columns] = True
-        index = self.index
-        size = len(index.refs)
-        slots, _counts, rows = self.postings
-        weights = np.where(in_item, self.key_weights, 0.0)
-        shared = np.bincount(slots, weights=weights[rows], minlength=size)
-        floor_total = index.floors(floor)
-        candidates = np.flatnonzero((shared > 0) & (shared >= floor_total))
-        if len(candidates) == 0:
-            return None
+        floor_total = self.index.floors(floor)
         has = np.zeros((len(self.profiles), len(keys)), dtype=bool)  # sentence x content key
         has[cells_rows, cells_columns] = True
-        holds = self._holds(candidates)[0] > 0
+        holds = self._holds(candidates) > 0
         in_window = has[self.first]
         pair = self.second >= 0
         in_window[pair] |= has[self.second[pair]]
@@ -178,17 +202,40 @@ class _Item:
             return None
         return candidates[kept], usable[:, kept]
 
-    def _holds(self, slots: Ints) -> tuple[Floats, Ints]:
-        """How many tokens of each item key (rows) each of `slots` (columns) has, and the column of
-        every slot of the index (-1 for the others)."""
+    def _columns(self, slots: Ints) -> Ints:
+        """The column of every slot of the index among `slots` (-1 for the others)."""
         columns = np.full(len(self.index.refs), -1, dtype=np.int64)
         columns[slots] = np.arange(len(slots))
-        counts = np.zeros((len(self.keys), len(slots)))
-        if self.postings is not None:
-            posted, times, rows = self.postings
-            kept = columns[posted] >= 0
-            counts[rows[kept], columns[posted[kept]]] = times[kept]
-        return counts, columns
+        return columns
+
+    def _holds(self, slots: Ints) -> Floats:
+        """How many tokens of each item key (rows) each of `slots` (columns) has: read off a few
+        slots' own key counts, or off all the postings of the item's keys for many slots."""
+        keys = self.keys
+        if len(slots) > FEW_SLOTS:
+            postings = self.index.postings(list(keys))
+            posted = np.concatenate([found for found, _times in postings])
+            times = np.concatenate([found for _slots, found in postings])
+            rows_of = np.repeat(np.arange(len(postings)), [len(found) for found, _times in postings])
+            columns_of = self._columns(slots)
+            kept = columns_of[posted] >= 0
+            held = np.zeros((len(keys), len(slots)))
+            held[rows_of[kept], columns_of[posted[kept]]] = times[kept]
+            return held
+        counts_of = self.index.counts
+        rows: list[int] = []
+        columns: list[int] = []
+        times: list[int] = []
+        for column, slot in enumerate(slots.tolist()):
+            for key, n in counts_of[slot].items():
+                row = keys.get(key)
+                if row is not None:
+                    rows.append(row)
+                    columns.append(column)
+                    times.append(n)
+        counts = np.zeros((len(keys), len(slots)))
+        counts[rows, columns] = times
+        return counts
 
     def _window_rows(self, weight: Callable[[str], float]) -> tuple[Floats, Floats, Floats, Floats, list[Pair]]:
         """Per window: key presence, content key counts, content weight, and shared pairs."""
@@ -253,14 +300,28 @@ class _Item:
         """Bounds for `slots`; -1 where `usable` says not to compare (all compared without it)."""
         index = self.index
         present, content, content_weight, window_pairs, pairs = self._window_rows(weight)
-        counts, columns = self._holds(slots)
+        counts = self._holds(slots)
         holds = (counts > 0).astype(np.float64)
         shared_pairs = np.zeros((len(self.spans), len(slots)))
         if pairs:
-            posted, rows = index.pair_postings(pairs)
-            kept = columns[posted] >= 0
             by_pair = np.zeros((len(pairs), len(slots)))
-            by_pair[rows[kept], columns[posted[kept]]] = 1.0
+            if len(slots) > FEW_SLOTS:
+                posted, at = index.pair_postings(pairs)
+                columns_of = self._columns(slots)
+                kept = columns_of[posted] >= 0
+                by_pair[at[kept], columns_of[posted[kept]]] = 1.0
+            else:  # the slots' own pairs, looked up among the item's
+                row_of = {pair: row for row, pair in enumerate(pairs)}
+                refs = index.refs
+                rows: list[int] = []
+                columns: list[int] = []
+                for column, slot in enumerate(slots.tolist()):
+                    for pair in refs[slot].bigrams:  # type: ignore[union-attr]
+                        row = row_of.get(pair)
+                        if row is not None:
+                            rows.append(row)
+                            columns.append(column)
+                by_pair[rows, columns] = 1.0
             shared_pairs = window_pairs @ by_pair
         kw = self.key_weights
         total = index.totals(slots)

@@ -32,7 +32,8 @@ class ReferenceIndex:
         self._slots: dict[int, int] = {}  # id(reference) -> slot
         self._keys: dict[str, dict[int, int]] = {}  # key -> {slot: count}
         self._pairs: dict[tuple[str, str], set[int]] = {}
-        self._key_arrays: dict[str, Floats] = {}  # key -> its postings (slots, counts)
+        self.counts: list[dict[str, int]] = []  # per slot, how many tokens it has of each key
+        self._key_arrays: dict[str, tuple[Ints, Floats]] = {}  # key -> its postings (slots, counts)
         self._pair_arrays: dict[tuple[str, str], Ints] = {}
         # document frequencies of every key a reference had, kept in step with `terms`
         self._key_ids: dict[str, int] = {}
@@ -65,6 +66,7 @@ class ReferenceIndex:
         for key, count in counts.items():
             self._keys.setdefault(key, {})[slot] = count
             self._key_arrays.pop(key, None)
+        self.counts[slot] = counts
         for pair in ref.bigrams:
             self._pairs.setdefault(pair, set()).add(slot)
             self._pair_arrays.pop(pair, None)
@@ -96,6 +98,7 @@ class ReferenceIndex:
                     del self._pairs[pair]
             self._pair_arrays.pop(pair, None)
         self.refs[slot] = None
+        self.counts[slot] = {}
         self._token_ids[slot] = NO_SLOTS
         self._all_tokens = None
         self.alive[slot] = False
@@ -121,6 +124,7 @@ class ReferenceIndex:
         slot = len(self.refs)
         self.refs.append(None)
         self._token_ids.append(NO_SLOTS)
+        self.counts.append({})
         if slot >= len(self.filter_total):
             size = max(64, 2 * len(self.filter_total))
             self.filter_total = _resized(self.filter_total, size)
@@ -175,12 +179,15 @@ class ReferenceIndex:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def _key_postings(self, key: str) -> Floats:
-        """The slots holding `key` (row 0) and how many times each has it (row 1)."""
+    def _key_postings(self, key: str) -> tuple[Ints, Floats]:
+        """The slots holding `key` and how many times each has it."""
         found = self._key_arrays.get(key)
         if found is None:
             postings = self._keys[key]
-            found = self._key_arrays[key] = np.array([list(postings), list(postings.values())], dtype=np.float64)
+            found = self._key_arrays[key] = (
+                np.fromiter(postings, dtype=np.int64, count=len(postings)),
+                np.fromiter(postings.values(), dtype=np.float64, count=len(postings)),
+            )
         return found
 
     def _pair_postings(self, pair: tuple[str, str]) -> Ints:
@@ -200,16 +207,14 @@ class ReferenceIndex:
         """The adjacent content key pairs some reference has."""
         return self._pairs
 
-    def postings(self, keys: Sequence[str]) -> tuple[Ints, Floats, Ints]:
-        """(slots, counts, row of the key in `keys`) of the references holding each of `keys`."""
+    def postings(self, keys: Sequence[str]) -> list[tuple[Ints, Floats]]:
+        """(slots, counts) of the references holding each of `keys`, key by key."""
         known, build = self._key_arrays.get, self._key_postings
         arrays = [known(k) for k in keys]
         for n, found in enumerate(arrays):
             if found is None:
                 arrays[n] = build(keys[n])
-        both = np.concatenate(arrays, axis=1)  # type: ignore[arg-type]
-        rows = np.repeat(np.arange(len(keys)), [a.shape[1] for a in arrays])  # type: ignore[union-attr]
-        return both[0].astype(np.int64), both[1], rows
+        return arrays  # type: ignore[return-value]
 
     def pair_postings(self, pairs: Sequence[tuple[str, str]]) -> tuple[Ints, Ints]:
         """(slots, row of the pair in `pairs`) of the references holding each of `pairs`."""
