@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from presscenter.monitoring.text.chunks import Chunk, chunks
 from presscenter.monitoring.text.sentences import Sentence
@@ -62,10 +63,14 @@ def sentence_hash(sentence: Sentence) -> int:
 def fingerprint(title: str, text: str) -> Fingerprint:
     body_text = text if text.strip() else title
     body_chunks = chunks(body_text)
-    tokens = tuple(t for c in body_chunks for t in c.tokens)
-    body = tuple(s for c in body_chunks for s in c.sentences)
-    heading = tuple(s for c in chunks(title) for s in c.sentences) if title.strip() and text.strip() else ()
-    shingles = frozenset().union(*(c.shingles for c in body_chunks))
+    if len(body_chunks) == 1:  # a post of one sentence: the chunk's own tuples and set, not copies
+        [only] = body_chunks
+        tokens, body, shingles = only.tokens, only.sentences, only.shingles
+    else:
+        tokens = tuple(chain.from_iterable(c.tokens for c in body_chunks))
+        body = tuple(chain.from_iterable(c.sentences for c in body_chunks))
+        shingles = frozenset().union(*(c.shingles for c in body_chunks))
+    heading = tuple(chain.from_iterable(c.sentences for c in chunks(title))) if title.strip() and text.strip() else ()
     return Fingerprint(heading, body, shingles, tokens, tuple(body_chunks))
 
 

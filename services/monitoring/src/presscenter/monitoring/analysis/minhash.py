@@ -19,6 +19,7 @@ Signature = npt.NDArray[np.uint32]
 K = TypeVar("K", bound=Hashable)
 EMPTY_SLOT = np.uint32(0xFFFFFFFF)
 _NONE = object()
+_SHIFT = np.uint64(32)
 
 
 class MinHasher:
@@ -37,7 +38,9 @@ class MinHasher:
         values = np.fromiter(hashes, dtype=np.uint64)
         if values.size == 0:
             return np.full(self.num_perm, EMPTY_SLOT, dtype=np.uint32)
-        mixed = (np.multiply.outer(self._a, values) + self._b[:, None]) >> np.uint64(32)
+        mixed = np.multiply.outer(self._a, values)
+        mixed += self._b[:, None]  # in place: one array for the whole computation
+        mixed >>= _SHIFT
         return mixed.min(axis=1).astype(np.uint32)
 
 
@@ -132,8 +135,9 @@ class GroupedLshIndex(Generic[K]):
         if key in self._keys:
             self.remove(key)
         bands = self._bands._band_keys(signature)
-        for table, band in zip(self._tables, bands, strict=True):
-            bucket = table.get(band)
+        tables = self._tables
+        # most bands of a new item are in no bucket yet: those are set without a loop in Python
+        for table, band, bucket in zip(tables, bands, map(dict.get, tables, bands), strict=True):
             if bucket is None:
                 table[band] = group
             elif type(bucket) is dict:
@@ -147,8 +151,8 @@ class GroupedLshIndex(Generic[K]):
         if found is None:
             return
         group, bands = found
-        for table, band in zip(self._tables, bands, strict=True):
-            bucket = table.get(band)
+        tables = self._tables
+        for table, band, bucket in zip(tables, bands, map(dict.get, tables, bands), strict=True):
             if type(bucket) is dict:
                 left = bucket.get(group, 0) - 1
                 if left > 0:
@@ -168,8 +172,7 @@ class GroupedLshIndex(Generic[K]):
         """For each group with a key sharing a band with `signature`: such (band, key) pairs."""
         votes: dict[str, int] = {}
         get = votes.get
-        for table, band in zip(self._tables, self._bands._band_keys(signature), strict=True):
-            bucket = table.get(band)
+        for bucket in map(dict.get, self._tables, self._bands._band_keys(signature)):
             if bucket is None:
                 continue
             if type(bucket) is dict:

@@ -56,17 +56,27 @@ class Assignment:
 class StoryCounter:
     """For each feature (a sentence or shingle hash), the stories it was seen in, up to `cap`; LRU-bounded.
 
-    The stories are kept as a tuple (there are at most `cap`), which the garbage collector skips."""
+    The stories are kept as a tuple (there are at most `cap`), which the garbage collector skips.
+    The features seen in `cap` stories are also kept as a set (`full`), so that the hot loops ask
+    "common?" with one set operation instead of a lookup and a length per feature."""
 
     def __init__(self, cap: int, max_entries: int):
+        if cap < 1:
+            raise ValueError("cap must be at least 1")
         self.cap = cap
         self.max_entries = max_entries
         self._seen: OrderedDict[int, tuple[str, ...]] = OrderedDict()
+        self._full: set[int] = set()
 
     @property
     def seen(self) -> Callable[[int, tuple[str, ...]], tuple[str, ...]]:
         """`dict.get` of the stories seen with each feature (for loops that look many up)."""
         return self._seen.get
+
+    @property
+    def full(self) -> set[int]:
+        """The features seen in `cap` stories (read only)."""
+        return self._full
 
     def stories(self, feature: int) -> tuple[str, ...]:
         return self._seen.get(feature, ())
@@ -76,11 +86,17 @@ class StoryCounter:
 
     def common(self, limit: int) -> Callable[[Sentence], bool]:
         """Whether a sentence was seen in `limit` stories or more."""
+        if limit == self.cap:
+            full = self._full
+            return lambda sentence: sentence.hash in full
         get = self._seen.get
         return lambda sentence: len(get(sentence.hash, ())) >= limit
 
     def below(self, features: Iterable[int], limit: int) -> list[int]:
         """The features seen in fewer than `limit` stories."""
+        if limit == self.cap:
+            full = self._full
+            return [f for f in features if f not in full]
         seen = self._seen
         return [f for f in features if len(seen.get(f, ())) < limit]
 
@@ -88,17 +104,23 @@ class StoryCounter:
         self.add_all((feature,), story_id)
 
     def add_all(self, features: Iterable[int], story_id: str) -> None:
-        seen, cap = self._seen, self.cap
+        seen, cap, full = self._seen, self.cap, self._full
         for feature in features:
             stories = seen.get(feature)
             if stories is None:
-                seen[feature] = (story_id,) if cap > 0 else ()
+                seen[feature] = (story_id,)
+                if cap == 1:
+                    full.add(feature)
                 if len(seen) > self.max_entries:
-                    seen.popitem(last=False)
+                    dropped, gone = seen.popitem(last=False)
+                    if len(gone) >= cap:
+                        full.discard(dropped)
                 continue
             seen.move_to_end(feature)
             if len(stories) < cap and story_id not in stories:
                 seen[feature] = (*stories, story_id)
+                if len(stories) + 1 == cap:
+                    full.add(feature)
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -137,10 +159,11 @@ class StoryClusterer:
         return len(self._item_story)
 
     def is_common(self, sentence: Sentence) -> bool:
-        return self.sentence_stories.count(sentence.hash) >= self.settings.common_after
+        return sentence.hash in self.sentence_stories.full
 
-    def _rare_shingles(self, fp: Fingerprint) -> list[int]:
-        return self.shingle_stories.below(fp.shingles, self.settings.common_after) or list(fp.shingles)
+    def _rare_shingles(self, fp: Fingerprint) -> frozenset[int]:
+        # a set difference, in C (the MinHash is a minimum: the order of the shingles does not matter)
+        return fp.shingles - self.shingle_stories.full or fp.shingles
 
     def _signature(self, fp: Fingerprint) -> Signature:
         """The MinHash of the item's rare shingles (computed once between looking up and indexing)."""
@@ -153,9 +176,10 @@ class StoryClusterer:
     def candidates(self, fp: Fingerprint) -> list[str]:
         """Stories worth comparing with `fp`, the ones with most shared LSH bands first."""
         votes = self.lsh.votes(self._signature(fp))
-        for h in fp.body_hashes:
-            if self.sentence_stories.count(h) < self.settings.common_after:
-                for story in self.sentence_stories.stories(h):
+        full, seen = self.sentence_stories.full, self.sentence_stories.seen
+        for sentence in fp.body:
+            if sentence.hash not in full:
+                for story in seen(sentence.hash, ()):
                     votes[story] = votes.get(story, 0) + 2
         stories = self._stories
         ranked = [s for s in votes if s in stories]
@@ -166,21 +190,27 @@ class StoryClusterer:
         """The candidate story most similar to `fp` at `threshold` or above, with its similarity,
         or (None, 0.0). Variants that cannot reach the threshold or beat the best are not scored."""
         best_story, best_score = None, 0.0
-        limit = self.settings.common_after
-        is_common = self.sentence_stories.common(limit)
-        seen = self.sentence_stories.seen
-        item = ItemComparison(fp, is_common)
+        full = self.sentence_stories.full
+        item = ItemComparison(fp, self.sentence_stories.common(self.settings.common_after))
+        threshold = self.settings.threshold
         for story_id in self.candidates(fp):
             story = self._stories[story_id]
             variants = list(story.variants)
             if story.first is not None and all(v is not story.first for v in variants):
                 variants.insert(0, story.first)
             # `uncommon(v.body, is_common)`, inlined: this runs for every variant of every candidate
-            bodies = [[s for s in v.body if len(seen(s.hash, ())) < limit] or list(v.body) for v in variants]
+            bodies = [[s for s in v.body if s.hash not in full] or list(v.body) for v in variants]
             if not item.overlaps_any(s for body in bodies for s in body):
                 continue  # nothing in common: every variant scores 0
+            # a variant with the very sentences and title of one already scored scores the same
+            # (republished copies differ in boilerplate only, which `bodies` leaves out)
+            scored: set[tuple[tuple[Sentence, ...], tuple[Sentence, ...]]] = set()
             for variant, body in zip(variants, bodies, strict=True):
-                score = item.similarity(variant, body, self.settings.threshold, best_score)
+                same = (tuple(body), variant.title)
+                if same in scored:
+                    continue
+                scored.add(same)
+                score = item.similarity(variant, body, threshold, best_score)
                 if score is not None and score > best_score:
                     best_story, best_score = story_id, score
             if best_score >= 1.0:
@@ -220,7 +250,7 @@ class StoryClusterer:
         self._signed = None
         self._item_story[key] = story_id
         self._timeline.append((at, key))
-        self.sentence_stories.add_all(fp.body_hashes, story_id)
+        self.sentence_stories.add_all([s.hash for s in fp.body], story_id)
         self.shingle_stories.add_all(fp.shingles, story_id)
 
     def _advance(self, at: datetime) -> None:

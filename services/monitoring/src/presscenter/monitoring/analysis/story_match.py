@@ -34,6 +34,9 @@ class ItemComparison:
         self._zeros = [0] * len(self.body)
         # (hash, cut) of a story sentence -> (its keys, its overlap with each item sentence, the largest)
         self._columns: dict[tuple[int, bool], tuple[tuple[str, ...], list[int], int]] = {}
+        # the same, by the sentence object (`Sentence` hashes by identity: no key to build); variants
+        # of a story share their sentence objects, so most look-ups end here
+        self._by_sentence: dict[Sentence, tuple[list[int], int]] = {}
 
     def overlaps_any(self, sentences: Iterable[Sentence]) -> bool:
         """Whether any of `sentences` overlaps an item sentence."""
@@ -41,18 +44,24 @@ class ItemComparison:
 
     def column(self, sentence: Sentence) -> tuple[list[int], int]:
         """The overlap of each item sentence with `sentence`, and the largest of them."""
+        found = self._by_sentence.get(sentence)
+        if found is not None:
+            return found
         key = (sentence.hash, sentence.truncated)
         known = self._columns.get(key)
         if known is not None and known[0] == sentence.keys:
-            return known[1], known[2]
-        if self._cannot_overlap(sentence):
-            overlaps, best = self._zeros, 0
+            found = known[1], known[2]
         else:
-            overlaps = [sentence_overlap(a, sentence) for a in self.body]
-            best = max(overlaps, default=0)
-        if known is None:
-            self._columns[key] = (sentence.keys, overlaps, best)
-        return overlaps, best
+            if self._cannot_overlap(sentence):
+                overlaps, best = self._zeros, 0
+            else:
+                overlaps = [sentence_overlap(a, sentence) for a in self.body]
+                best = max(overlaps, default=0)
+            if known is None:
+                self._columns[key] = (sentence.keys, overlaps, best)
+            found = overlaps, best
+        self._by_sentence[sentence] = found
+        return found
 
     def _cannot_overlap(self, sentence: Sentence) -> bool:
         """`sentence_overlap`'s first test against every item sentence at once: too few keys shared."""
@@ -70,9 +79,14 @@ class ItemComparison:
             return None
         columns = [self.column(b) for b in other]
         by_story_sentence = sum(best for _overlaps, best in columns)
+        # the bound is the smaller of two: when the cheap one already rules the variant out, the
+        # other is not worked out (the same decision)
+        bound = min(1.0, by_story_sentence / total)
+        if bound < at_least or bound <= above:
+            return None
         # per item sentence, its best overlap with any story sentence (columns are as long as the body)
         by_item_sentence = sum(map(max, zip(*(c[0] for c in columns), strict=True)))
-        bound = min(1.0, min(by_story_sentence, by_item_sentence) / total)
+        bound = min(bound, by_item_sentence / total)
         if bound < at_least or bound <= above:
             return None
         score = min(1.0, greedy_matched([c[0] for c in columns], len(self.body)) / total)

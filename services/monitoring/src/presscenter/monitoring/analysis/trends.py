@@ -71,7 +71,7 @@ class TrendAlert:
     window: timedelta
 
 
-@dataclass
+@dataclass(slots=True)
 class _Term:
     label: str
     recent: deque[Mention] = field(default_factory=deque)
@@ -159,11 +159,18 @@ class BurstDetector:
         self._started: datetime | None = None
         self._now: datetime | None = None
         self._touches = 0
+        s = self.settings
+        self._bucket_us = s.bucket // _MICROSECOND
+        self._window_us = s.window // _MICROSECOND
+        self._baseline_us = s.baseline // _MICROSECOND
+        # items in the buckets around this time yesterday, for `expected`: the same for every term
+        # of one item, so worked out once per (clock, items recorded)
+        self._around: tuple[datetime, int, int, int, int] | None = None
 
     # --- time ---------------------------------------------------------------------------------
 
     def _bucket(self, at: datetime) -> int:
-        return _micros(at) // (self.settings.bucket // _MICROSECOND)
+        return _micros(at) // self._bucket_us
 
     def _advance(self, at: datetime) -> datetime:
         if self._started is None or at < self._started:
@@ -180,8 +187,10 @@ class BurstDetector:
 
     def _edges(self, now: datetime) -> tuple[int, int]:
         """The start of the window (microseconds) and the oldest baseline bucket kept, at `now`."""
-        window_start = now - self.settings.window
-        return _micros(window_start), self._bucket(window_start - self.settings.baseline)
+        # in whole microseconds: `_micros(now - window)` and `_bucket(now - window - baseline)` for
+        # the fixed UTC offsets items carry (ISO 8601), with one conversion instead of three
+        window_start = _micros(now) - self._window_us
+        return window_start, (window_start - self._baseline_us) // self._bucket_us
 
     @staticmethod
     def _settle(holder: _Counter | _Term, edges: tuple[int, int]) -> None:
@@ -225,11 +234,12 @@ class BurstDetector:
 
     def _record(self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]) -> datetime:
         now = self._advance(at)
-        mention = Mention(item_id, at, source, story_id, _micros(at), self._bucket(at))
+        micros = _micros(at)
+        mention = Mention(item_id, at, source, story_id, micros, micros // self._bucket_us)
         edges = self._edges(now)
         self._all.recent.append(mention)
         self._settle(self._all, edges)
-        known, settle = self._terms, self._settle
+        known = self._terms
         window_start, oldest = edges
         for key, label in terms.items():
             term = known.get(key)
@@ -237,10 +247,25 @@ class BurstDetector:
                 term = known[key] = _Term(label)
             recent = term.recent
             recent.append(mention)
+            # `_settle(term, edges)`, inlined (this runs for every term of every item); most
+            # terms have nothing to settle
+            if recent[0].micros < window_start:
+                buckets = term.buckets
+                moved = 0
+                while recent and recent[0].micros < window_start:
+                    bucket = recent.popleft().bucket
+                    if buckets and buckets[-1][0] == bucket:
+                        buckets[-1][1] += 1
+                    else:
+                        buckets.append([bucket, 1])
+                    moved += 1
+                term.base += moved
             buckets = term.buckets
-            # most terms have nothing to settle: skip the call then (same outcome)
-            if recent[0].micros < window_start or (buckets and buckets[0][0] < oldest):
-                settle(term, edges)
+            if buckets and buckets[0][0] < oldest:
+                dropped = 0
+                while buckets and buckets[0][0] < oldest:
+                    dropped += buckets.popleft()[1]
+                term.base -= dropped
         self._item_terms[item_id] = frozenset(terms)
         self._item_order.append((at, item_id))
         self._touches += 1
@@ -266,12 +291,21 @@ class BurstDetector:
             return self.settings.min_expected
         share = term.base / self._all.base
         if self._now is not None:
-            start = self._bucket(self._now - DAY - self.settings.window)
-            end = self._bucket(self._now - DAY + self.settings.window)
-            around = _between(self._all.buckets, start, end)
+            start, end, around = self._around_now(self._now)
             if around > 0:
                 share = max(share, _between(term.buckets, start, end) / around)
         return max(self.settings.min_expected, share * len(self._all.recent))
+
+    def _around_now(self, now: datetime) -> tuple[int, int, int]:
+        """The buckets around this time yesterday, and the items counted in them."""
+        cached = self._around
+        if cached is not None and cached[0] == now and cached[1] == self._touches:
+            return cached[2], cached[3], cached[4]
+        start = self._bucket(now - DAY - self.settings.window)
+        end = self._bucket(now - DAY + self.settings.window)
+        around = _between(self._all.buckets, start, end)
+        self._around = (now, self._touches, start, end, around)
+        return start, end, around
 
     def _bursts(self, key: str, now: datetime) -> bool:
         s = self.settings

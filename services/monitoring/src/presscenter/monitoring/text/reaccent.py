@@ -9,66 +9,82 @@ then labels a bare word with the form its neighbours point to ("chay chung cu" â
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import chain, islice
 
 from presscenter.monitoring.text.tokenize import Token
 
 Pair = tuple[str, str]
-# what `Reaccenter.learn` counts in some tokens: (key, accented form) of each word typed with
-# diacritics, and (key pair, accented pair) of each two such words adjacent in one segment
-Accents = tuple[tuple[Pair, ...], tuple[tuple[Pair, Pair], ...]]
+# what `Reaccenter.learn` counts in some tokens, each as one string (parts joined by _SEP): (key, accented
+# form) of each word typed with diacritics, and (key pair, accented pair) of each two such words
+# adjacent in one segment. A string keeps its hash once computed, so counting the same chunk's
+# labels again (every copy of a republished text) hashes nothing; a tuple is hashed every time.
+Accents = tuple[tuple[str, ...], tuple[str, ...]]
+_SEP = "\x00"  # never in a word
 
 
 def accents_of(tokens: Sequence[Token]) -> Accents:
-    words: list[Pair] = []
-    pairs: list[tuple[Pair, Pair]] = []
+    words: list[str] = []
+    pairs: list[str] = []
     previous: Token | None = None
     for token in tokens:
         if token.kind != "word" or not token.accented:
             previous = None
             continue
-        words.append((token.key, token.accented))
+        key, accented = token.key, token.accented
+        words.append(f"{key}{_SEP}{accented}")
         if previous is not None and previous.segment == token.segment:
-            pairs.append(((previous.key, token.key), (previous.accented, token.accented)))
+            pairs.append(f"{previous.key}{_SEP}{key}{_SEP}{previous.accented}{_SEP}{accented}")
         previous = token
     return tuple(words), tuple(pairs)
 
 
-class _FormCounts:
-    """How often each (thing, form) was seen, counted in C (`Counter.update`), and each thing's
-    forms in the order first seen, so the most frequent form is the first seen of equals (as
-    `Counter.most_common(1)` gives it)."""
+def _word(label: str) -> tuple[Hashable, Hashable]:
+    key, accented = label.split(_SEP)
+    return key, accented
 
-    def __init__(self) -> None:
-        self.counts: Counter[tuple[Hashable, Hashable]] = Counter()
-        self.forms: dict[Hashable, list[Hashable]] = {}
+
+def _pair(label: str) -> tuple[Hashable, Hashable]:
+    k1, k2, a1, a2 = label.split(_SEP)
+    return (k1, k2), (a1, a2)
+
+
+class _FormCounts:
+    """How often each (thing, form) was seen, by its label (counted in C, `Counter.update`), and
+    each thing's forms in the order first seen, so the most frequent form is the first seen of
+    equals (as `Counter.most_common(1)` gives it)."""
+
+    def __init__(self, parse: Callable[[str], tuple[Hashable, Hashable]]) -> None:
+        self.parse = parse  # label -> (thing, form)
+        self.counts: Counter[str] = Counter()
+        self.forms: dict[Hashable, list[tuple[str, Hashable]]] = {}  # thing -> [(label, form)]
 
     def __len__(self) -> int:
         return len(self.forms)
 
-    def update(self, seen: Iterable[tuple[Hashable, Hashable]]) -> None:
+    def update(self, seen: Iterable[str]) -> None:
         counts = self.counts
         before = len(counts)
         counts.update(seen)
         added = len(counts) - before
-        if added:  # new (thing, form) entries are the last ones inserted, in the order first seen
-            forms = self.forms
-            for thing, form in reversed(list(islice(reversed(counts), added))):
+        if added:  # new labels are the last ones inserted, in the order first seen
+            forms, parse = self.forms, self.parse
+            for label in reversed(list(islice(reversed(counts), added))):
+                thing, form = parse(label)
                 known = forms.get(thing)
                 if known is None:
-                    forms[thing] = [form]
+                    forms[thing] = [(label, form)]
                 else:
-                    known.append(form)
+                    known.append((label, form))
 
     def most_common(self, thing: Hashable) -> Hashable | None:
         forms = self.forms.get(thing)
         if not forms:
             return None
         if len(forms) == 1:
-            return forms[0]
+            return forms[0][1]
         counts = self.counts
-        return max(forms, key=lambda form: counts[(thing, form)])
+        return max(forms, key=lambda entry: counts[entry[0]])[1]
 
     def clear(self) -> None:
         self.counts.clear()
@@ -78,8 +94,8 @@ class _FormCounts:
 class Reaccenter:
     def __init__(self, max_entries: int = 200_000):
         self.max_entries = max_entries
-        self._words = _FormCounts()  # key -> accented forms
-        self._pairs = _FormCounts()  # key pair -> accented pairs
+        self._words = _FormCounts(_word)  # key -> accented forms
+        self._pairs = _FormCounts(_pair)  # key pair -> accented pairs
 
     def learn(self, tokens: Sequence[Token]) -> None:
         """Count the accented forms of words, and of adjacent word pairs, typed with diacritics."""
