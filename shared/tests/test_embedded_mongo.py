@@ -13,7 +13,8 @@ from typing import Any
 import bson
 from neosqlite.objectid import ObjectId as NeoObjectId
 from nx_27017.utils import convert_neo_to_bson_objectids
-from pymongo import MongoClient
+from pymongo import DeleteOne, MongoClient, UpdateOne
+from pymongo.errors import BulkWriteError
 
 from presscenter.shared.testing.embedded_mongo import EmbeddedMongo, free_port
 from presscenter.shared.testing.nx_server import _bson_ready
@@ -163,3 +164,33 @@ def test_collections_created_and_dropped_are_seen_at_once(embedded_mongo: Embedd
     assert db.fresh.find_one({"_id": 2}) == {"_id": 2, "v": "b"} and db.fresh.count_documents({}) == 1
     db.made.insert_one({"_id": 3})
     assert db.made.find_one({"_id": 3}) == {"_id": 3}
+
+
+def test_batched_writes_keep_per_document_outcomes(embedded_mongo: EmbeddedMongo, mongo_db_name: str) -> None:
+    """A several-document insert, update or delete runs in one SQLite transaction (see nx_server):
+    a refused document undoes only itself, what came before it stays, and every outcome is as
+    MongoDB reports it; the data is there for a client that reconnects."""
+    client = MongoClient(embedded_mongo.uri)
+    docs = client[mongo_db_name].batched
+    docs.insert_many([{"_id": n, "v": n} for n in range(3)])
+    try:
+        docs.insert_many([{"_id": 10}, {"_id": 1}, {"_id": 11}], ordered=False)
+    except BulkWriteError as refused:
+        assert refused.details["nInserted"] == 2
+        assert [error["index"] for error in refused.details["writeErrors"]] == [1]
+    else:
+        raise AssertionError("a duplicate _id was not refused")
+    try:
+        docs.insert_many([{"_id": 20}, {"_id": 2}, {"_id": 21}], ordered=True)
+    except BulkWriteError as refused:
+        assert refused.details["nInserted"] == 1
+    else:
+        raise AssertionError("a duplicate _id was not refused")
+    result = docs.bulk_write([UpdateOne({"_id": n}, {"$inc": {"v": 100}}) for n in (0, 1, 99)])
+    assert (result.matched_count, result.modified_count) == (2, 2)
+    assert docs.bulk_write([DeleteOne({"_id": 10}), DeleteOne({"_id": 11})]).deleted_count == 2
+    client.close()
+
+    again = MongoClient(embedded_mongo.uri)[mongo_db_name].batched
+    assert sorted((d["_id"], d.get("v")) for d in again.find({})) == [(0, 100), (1, 101), (2, 2), (20, None)]
+    assert again.database.client.admin.command("ping")["ok"] == 1

@@ -29,7 +29,13 @@ release documents are a few KB each; docs/performance.md):
   SQL: both answers are kept until SQLite's schema version changes (outside transactions only),
   which any table created, dropped, renamed or altered changes;
 - a first batch of one document was BSON-encoded only to measure it, although one document is
-  always sent whatever its size.
+  always sent whatever its size;
+- an insert, update or delete command of several documents (`insert_many`, `bulk_write`) ran each
+  document as a transaction of its own (SQLite autocommit: a WAL commit per document): such a
+  command outside a client's transaction now runs in one SQLite transaction, committed before the
+  reply. A document refused on the way (a duplicate key) undoes only its own statement, as before,
+  so the reply's `n` and `writeErrors` are the same; what was applied is committed even when the
+  command fails part-way, as autocommit did.
 
 Commands run on the server's event loop, not handed to a thread each: nx-27017 0.8.1 sends every
 command through `asyncio.to_thread`, then takes the database's lock, so commands on one database
@@ -237,6 +243,59 @@ def _patch_replies() -> None:
     NeoSQLiteHandler._fit_bson_budget = staticmethod(fit_bson_budget)  # type: ignore[method-assign]
 
 
+_WRITE_ITEMS = ("documents", "updates", "deletes")
+
+
+def _items_in(msg: dict[str, Any]) -> tuple[dict[str, Any] | None, int]:
+    """The command document of a write message and how many documents it writes."""
+    body: dict[str, Any] | None = None
+    count = 0
+    for kind, doc in msg["sections"]:
+        if kind == "body":
+            body = doc
+        elif kind == "payload_docs":
+            count += len(doc)
+        elif kind == "payload":
+            count += sum(len(value) if isinstance(value, list) else 1 for value in doc.values())
+    if isinstance(body, dict):
+        count += sum(len(body[key]) for key in _WRITE_ITEMS if isinstance(body.get(key), list))
+    return body, count
+
+
+def _patch_batched_writes() -> None:
+    from nx_27017.handler import NeoSQLiteHandler
+
+    def in_one_transaction(
+        handle: Callable[[Any, dict[str, Any]], Any], commands: tuple[str, ...]
+    ) -> Callable[[Any, dict[str, Any]], Any]:
+        def handler(self: Any, msg: dict[str, Any]) -> Any:
+            body, count = _items_in(msg)
+            # a client's own transaction (autocommit: false) is the session's to begin and end
+            if (
+                body is None
+                or count < 2
+                or not any(command in body for command in commands)
+                or "autocommit" in body
+                or "startTransaction" in body
+            ):
+                return handle(self, msg)
+            db = self.get_database(body.get("$db", "test")).db
+            if db.in_transaction:
+                return handle(self, msg)
+            db.execute("BEGIN")
+            try:
+                return handle(self, msg)
+            finally:
+                if db.in_transaction:
+                    db.execute("COMMIT")
+
+        return handler
+
+    # inserts have their own handler; updates and deletes go through the general one
+    NeoSQLiteHandler.handle_insert = in_one_transaction(NeoSQLiteHandler.handle_insert, ("insert",))  # type: ignore[method-assign]
+    NeoSQLiteHandler.handle_command = in_one_transaction(NeoSQLiteHandler.handle_command, ("update", "delete"))  # type: ignore[method-assign]
+
+
 def _schema_version(db: Any) -> int | None:
     """SQLite's schema version of connection `db`; None inside a transaction, which may yet roll a
     change back (outside one, the version moves on with every committed change to any table)."""
@@ -284,6 +343,7 @@ def main() -> int:
     _patch_copies()
     _patch_replies()
     _patch_schema_lookups()
+    _patch_batched_writes()
     import nx_27017.server
 
     nx_27017.server.asyncio = _InlineCommands()  # type: ignore[assignment]
