@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,18 +15,11 @@ from pymongo.database import Database
 from presscenter.shared.plumbing.jobs import Job, JobStore
 from presscenter.shared.plumbing.scheduling import Jobs, scheduled_job
 from presscenter.shared.settings import ServiceSettings
+from presscenter.shared.testing.waiting import eventually as wait_until
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.02) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(step)
 
 
 @pytest.fixture
@@ -240,7 +233,7 @@ def test_a_job_runs_when_due_not_before(replicas: list[Any], store: JobStore, db
     store.schedule("timed", "t-1", due)
     time.sleep(0.4)
     assert "timed/t-1" not in runs(db)
-    wait_until(lambda: "timed/t-1" in runs(db), timeout=3, step=0.005)
+    wait_until(lambda: "timed/t-1" in runs(db), timeout=3, interval=0.005)
     ran_at = runs(db)["timed/t-1"]["at"]
     assert ran_at >= due.timestamp()
     assert ran_at - due.timestamp() < 0.25, "runs within about one poll interval (0.05 s) of its due time"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -43,18 +43,11 @@ from presscenter.shared.plumbing.outbox import (
 )
 from presscenter.shared.settings import ServiceSettings
 from presscenter.shared.testing.embedded_mongo import free_port
+from presscenter.shared.testing.waiting import eventually as wait_until
 
 
 def lifted(release_id: str = "r-1") -> EventEnvelope[Any]:
     return make_event(EmbargoLifted(release_id=release_id, version=1, embargoed_until=utcnow()), source="releases")
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.02) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(step)
 
 
 def entries_of(stored: list[str]) -> list[OutboxEntry]:

@@ -38,10 +38,10 @@ from reliability_harness import (
     stored_releases,
     submission,
     submitted_events_by_release,
-    wait_until,
 )
 
 from presscenter.shared.testing.vhosts import management
+from presscenter.shared.testing.waiting import eventually
 
 pytestmark = pytest.mark.broker_restart
 OUTAGE_SECONDS = 2.0
@@ -72,7 +72,7 @@ def broker() -> Iterator[None]:
     finally:
         rabbitmqctl("start_app")  # a no-op when it is running
         rabbitmqctl("await_startup")
-        wait_until(management_answers, 60, "the management API after the broker restart", interval=0.5)
+        eventually(management_answers, 60, "the management API after the broker restart", interval=0.5)
 
 
 class ReadinessWatch(threading.Thread):
@@ -110,10 +110,10 @@ def test_a_broker_restart_mid_stream_loses_nothing_and_everyone_reconnects(
     try:
         watch.start()
         publisher.start()
-        wait_until(lambda: len(publisher.sent) >= n // 4, 60, "a quarter of the stream sent")
+        eventually(lambda: len(publisher.sent) >= n // 4, 60, "a quarter of the stream sent")
         stopped_at = time.monotonic()
         rabbitmqctl("stop_app")
-        wait_until(lambda: 503 in watch.seen, 15, "the gateway to report not ready (503)")
+        eventually(lambda: 503 in watch.seen, 15, "the gateway to report not ready (503)")
         sent_when_down = len(publisher.sent)
         assert sent_when_down < n, "the stream ended before the broker went away: nothing was tested"
         time.sleep(OUTAGE_SECONDS)
@@ -121,16 +121,16 @@ def test_a_broker_restart_mid_stream_loses_nothing_and_everyone_reconnects(
         rabbitmqctl("await_startup")
         outage = time.monotonic() - stopped_at
 
-        wait_until(lambda: watch.seen[-1] == 200, 30, "the gateway to be ready again")
-        wait_until(lambda: status_of(releases.ready_url) == 200, 30, "the releases service to be ready again")
+        eventually(lambda: watch.seen[-1] == 200, 30, "the gateway to be ready again")
+        eventually(lambda: status_of(releases.ready_url) == 200, 30, "the releases service to be ready again")
         publisher.finish(timeout=120)
-        wait_until(
+        eventually(
             lambda: len(announced(counter, run)) >= n, LEASE_SECONDS + max(60, n / 10), f"{n} releases", interval=1.0
         )
         time.sleep(1.0)
         effects = Effects(stored_releases(db, run), submitted_events_by_release(announced(counter, run)))
         lost, duplicates = effects.lost(UNIT, (p["external_id"] for p in payloads)), effects.duplicates()
-        wait_until(lambda: http_get(feed)[0] == 200, 15, "the gateway to call releases again")
+        eventually(lambda: http_get(feed)[0] == 200, 15, "the gateway to call releases again")
 
         figures.load("SDK events across a broker restart", n)
         figures.lost(lost)

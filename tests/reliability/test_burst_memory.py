@@ -25,8 +25,9 @@ from reliability_harness import (
     rss_kib,
     stored_releases,
     submission,
-    wait_until,
 )
+
+from presscenter.shared.testing.waiting import eventually
 
 PREFETCH = 200  # the intake's own prefetch: two batches of 100 (handle_event_batch, releases/service.py)
 RSS_GROWTH_LIMIT_MIB = 64
@@ -79,7 +80,7 @@ def test_a_burst_to_a_slow_consumer_keeps_every_process_bounded(stack: Stack, fi
         for publisher in publishers:
             publisher.finish(timeout=max(60, n / 50))
         published_in = time.monotonic() - start
-        wait_until(lambda: len(announced(counter, run)) >= n, max(120, n / 10), f"{n} releases stored", interval=1.0)
+        eventually(lambda: len(announced(counter, run)) >= n, max(120, n / 10), f"{n} releases stored", interval=1.0)
         drained_in = time.monotonic() - start
         sampler.done.set()
         sampler.join(5)

@@ -27,10 +27,10 @@ from reliability_harness import (
     stored_releases,
     submission,
     submitted_events_by_release,
-    wait_until,
 )
 
 from presscenter.shared.testing.tcp_proxy import TcpProxy
+from presscenter.shared.testing.waiting import eventually
 
 CUTS = 2
 OUTAGE_SECONDS = 4.0
@@ -62,7 +62,7 @@ def test_cut_connections_while_handlers_are_busy_lose_nothing_and_the_service_li
         publisher.start()
         for cut in range(1, CUTS + 1):
             threshold = min(n, len(announced(counter, run)) + n // (CUTS + 2))
-            wait_until(
+            eventually(
                 lambda t=threshold: len(announced(counter, run)) >= t,
                 300,
                 f"{threshold} before cut {cut}",
@@ -74,7 +74,7 @@ def test_cut_connections_while_handlers_are_busy_lose_nothing_and_the_service_li
             assert releases.alive, f"the service died when its connections were cut:\n{releases.log_tail()}"
             proxy.start()
         publisher.finish(timeout=120)
-        wait_until(
+        eventually(
             lambda: len(announced(counter, run)) >= n, LEASE_SECONDS + max(60, n / 10), f"{n} releases", interval=1.0
         )
         time.sleep(1.0)

@@ -27,8 +27,9 @@ from reliability_harness import (
     stored_releases,
     submission,
     submitted_events_by_release,
-    wait_until,
 )
+
+from presscenter.shared.testing.waiting import eventually
 
 KILLS = 3
 LEASE_SECONDS = 60  # SafeEventHandler's default claim lease: room for a claimed delivery to come back
@@ -54,7 +55,7 @@ def test_every_event_has_exactly_one_effect_across_three_sigkills(stack: Stack, 
         for kill in range(1, KILLS + 1):
             # kill while the service is busy with the stream: after it stored another slice of it
             threshold = min(n, len(announced(counter, run)) + max(20, n // (2 * KILLS + 2)))
-            wait_until(
+            eventually(
                 lambda t=threshold: len(announced(counter, run)) >= t,
                 300,
                 f"{threshold} releases before kill {kill}",
@@ -63,7 +64,7 @@ def test_every_event_has_exactly_one_effect_across_three_sigkills(stack: Stack, 
             releases.kill()
             releases.start_ready()
         publisher.finish(timeout=max(120, n / 20))
-        wait_until(
+        eventually(
             lambda: len(announced(counter, run)) >= n,
             timeout=LEASE_SECONDS + max(60, n / 15),
             what=f"{n} releases stored",

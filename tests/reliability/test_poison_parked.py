@@ -20,10 +20,11 @@ from typing import Any
 
 import pika
 from reliability_figures import Figures
-from reliability_harness import BIN, PublishingThread, Stack, stored_releases, submission, wait_until
+from reliability_harness import BIN, PublishingThread, Stack, stored_releases, submission
 
 from presscenter.shared.sdk import EventPublisher
 from presscenter.shared.sdk.publisher import connection_parameters
+from presscenter.shared.testing.waiting import eventually
 
 GOOD, POISON = 120, 5
 NOT_EVENTS = (b"{not json at all", b'{"hello": "a JSON object, but no event envelope"}')
@@ -88,8 +89,8 @@ def test_poison_is_parked_while_good_events_flow_then_replayed_after_the_fix(sta
         publisher = PublishingThread(stack.amqp_uri, payloads)
         publisher.start()
         publisher.finish(timeout=60)
-        wait_until(lambda: sum(stored_releases(db, run).values()) >= GOOD, 60, f"{GOOD} good releases stored")
-        wait_until(lambda: len(parked(stack)) >= POISON + len(NOT_EVENTS), 30, "the poison parked", interval=0.5)
+        eventually(lambda: sum(stored_releases(db, run).values()) >= GOOD, 60, f"{GOOD} good releases stored")
+        eventually(lambda: len(parked(stack)) >= POISON + len(NOT_EVENTS), 30, "the poison parked", interval=0.5)
 
         messages = parked(stack)
         by_attempts: dict[int, int] = {}
@@ -103,13 +104,13 @@ def test_poison_is_parked_while_good_events_flow_then_replayed_after_the_fix(sta
         # the fix: the directory learns the unit; then ops replay what was parked for it
         with EventPublisher(stack.amqp_uri, source="directory") as sdk:
             sdk.emit("directory_updated", {"upserts": [new_unit(unknown)], "revision": run})
-        wait_until(lambda: _directory_knows(db, unknown), 20, f"the releases directory to know {unknown}")
+        eventually(lambda: _directory_knows(db, unknown), 20, f"the releases directory to know {unknown}")
         for message in messages:
             if message["attempts"] == 3:
                 replayed = dlq(stack, "replay", message["event_id"])
                 assert replayed.returncode == 0, replayed.stderr
-        wait_until(lambda: sum(stored_releases(db, run).values()) >= GOOD + POISON, 30, "the replayed releases")
-        wait_until(lambda: len(parked(stack)) == len(NOT_EVENTS), 10, "only the non-events left parked")
+        eventually(lambda: sum(stored_releases(db, run).values()) >= GOOD + POISON, 30, "the replayed releases")
+        eventually(lambda: len(parked(stack)) == len(NOT_EVENTS), 10, "only the non-events left parked")
         stored = stored_releases(db, run)
         lost = sum(1 for p in payloads if stored[p["external_id"]] == 0)
         duplicates = sum(n - 1 for n in stored.values() if n > 1)

@@ -16,7 +16,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from reliability_figures import Figures, full_scale
-from reliability_harness import Stack, http_get, wait_until
+from reliability_harness import Stack, http_get
+
+from presscenter.shared.testing.waiting import eventually
 
 RPC_TIMEOUT = 2.0  # the stack's gateway: RPC_TIMEOUT=2, RPC_CONSUMER_CHECK_INTERVAL=1
 # "fails fast": far sooner than the call's timeout, which a call waiting for a reply would take
@@ -60,10 +62,10 @@ def test_gateway_answers_503_at_once_while_releases_is_down_and_nothing_piles_up
         assert typical < TYPICAL and slowest < SLOWEST, f"refusals took {typical:.2f}s (median), {slowest:.2f}s (max)"
 
         # calls of the window expire with their timeout: nothing waits for the restarted service
-        wait_until(lambda: stack.depth("rpc-releases")[0] == 0, RPC_TIMEOUT + 3, "rpc-releases to be empty")
+        eventually(lambda: stack.depth("rpc-releases")[0] == 0, RPC_TIMEOUT + 3, "rpc-releases to be empty")
         releases.start_ready()
         assert stack.depth("rpc-releases") == (0, 1)
-        wait_until(lambda: http_get(url)[0] == 200, 10, "the gateway to reach releases again")
+        eventually(lambda: http_get(url)[0] == 200, 10, "the gateway to reach releases again")
         figures.load("gateway calls while releases was down", calls + len(early))
         figures.note(
             f"service down: {calls} calls all 503 in {typical * 1000:.0f} ms (median), {slowest * 1000:.0f} ms (max); "

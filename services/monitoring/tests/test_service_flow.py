@@ -33,6 +33,7 @@ from presscenter.shared.sdk import EventPublisher
 from presscenter.shared.sdk.publisher import connection_parameters
 from presscenter.shared.testing.embedded_mongo import free_port
 from presscenter.shared.testing.event_tap import EventTap
+from presscenter.shared.testing.waiting import eventually
 
 T = TypeVar("T")
 CLAIM = {"claim_id": "C-cau", "text": "Cầu Long Biên sẽ bị phá dỡ vào cuối năm nay", "rating": "false",
@@ -53,17 +54,6 @@ FLOOD = [
 ]
 TRENDS = {"TREND_WARMUP_HOURS": 0, "TREND_MIN_VOLUME": 4, "TREND_MIN_SOURCES": 3, "TREND_MIN_STORIES": 3,
           "TREND_MIN_GROWTH": 8}  # fmt: skip
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 10.0, what: str = "condition") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout}s (last: {value!r})")
-        time.sleep(0.05)
 
 
 def observed(n: int, text: str, source: str, minutes_ago: float = 0, **extra: Any) -> dict[str, Any]:

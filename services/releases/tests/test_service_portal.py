@@ -17,6 +17,7 @@ from nameko.standalone.rpc import ClusterRpcClient
 from presscenter.releases.service import ReleasesService
 from presscenter.releases.testing.portal_receiver import SECRET, PortalReceiver, Reply
 from presscenter.shared.events.envelope import utcnow
+from presscenter.shared.testing.waiting import eventually
 
 EDITOR = {"kind": "user", "id": "editor-1", "role": "editor", "unit_code": "ubnd-hn"}
 EDITOR_VIEW = {"id": "editor-1", "role": "editor"}
@@ -46,15 +47,6 @@ def step(release: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"actor": EDITOR, "release_id": release["id"], "expected_revision": release["revision"], **extra}
 
 
-def wait_until(check: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
-
-
 def test_published_then_withdrawn_release_reaches_the_portal_once_each_signed_and_retried(
     releases: Any, portal: PortalReceiver
 ) -> None:
@@ -65,12 +57,12 @@ def test_published_then_withdrawn_release_reaches_the_portal_once_each_signed_an
         items = releases.portal_deliveries({"viewer": EDITOR_VIEW, "release_id": release["id"]})["items"]
         return [d for d in items if d["action"] == action and d["state"] == "delivered"]
 
-    record = wait_until(lambda: delivered("published"))[0]
+    record = eventually(lambda: delivered("published"), timeout=15)[0]
     assert [a["status"] for a in record["attempts"]] == [503, 200]
     assert portal.stored[record["id"]]["pubStatus"] == "usable"
 
     releases.withdraw(step(release, reason="published_in_error", note=""))
-    wait_until(lambda: delivered("withdrawn"))
+    eventually(lambda: delivered("withdrawn"), timeout=15)
     assert len(portal.stored) == 2 and all(p.signature_error is None for p in portal.posts)
     assert portal.stored[f"{release['id']}/v1/withdrawn"]["pubStatus"] == "canceled"
     time.sleep(1.5)  # further clock passes send nothing more
