@@ -247,25 +247,10 @@ class BurstDetector:
                 term = known[key] = _Term(label)
             recent = term.recent
             recent.append(mention)
-            # `_settle(term, edges)`, inlined (this runs for every term of every item); most
-            # terms have nothing to settle
-            if recent[0].micros < window_start:
-                buckets = term.buckets
-                moved = 0
-                while recent and recent[0].micros < window_start:
-                    bucket = recent.popleft().bucket
-                    if buckets and buckets[-1][0] == bucket:
-                        buckets[-1][1] += 1
-                    else:
-                        buckets.append([bucket, 1])
-                    moved += 1
-                term.base += moved
+            # most terms have nothing to settle: the call (for every term of every item) only when one has
             buckets = term.buckets
-            if buckets and buckets[0][0] < oldest:
-                dropped = 0
-                while buckets and buckets[0][0] < oldest:
-                    dropped += buckets.popleft()[1]
-                term.base -= dropped
+            if recent[0].micros < window_start or (buckets and buckets[0][0] < oldest):
+                self._settle(term, edges)
         self._item_terms[item_id] = frozenset(terms)
         self._item_order.append((at, item_id))
         self._touches += 1
