@@ -141,6 +141,10 @@ class RequestGuardMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except BodyTooLarge:  # raised where no exception handler runs (FastAPI's answer the routes' own)
+            if started:
+                raise
+            await refuse_body(self.max_bytes, scope, receive, send)
         except Exception:
             problems_log.exception("request %s: unhandled error", request_id_of(scope))
             if started:
