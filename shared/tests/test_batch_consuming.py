@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import eventlet
+import pika
 import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -17,9 +20,15 @@ from pymongo.errors import AutoReconnect
 
 from presscenter.shared.events import EventEnvelope
 from presscenter.shared.plumbing import dead_letter as dl
-from presscenter.shared.plumbing.batch_consuming import claim_many, complete_many, handle_event_batch
+from presscenter.shared.plumbing.batch_consuming import (
+    claim_many,
+    complete_many,
+    handle_event_batch,
+    oldest_unsettled,
+)
 from presscenter.shared.plumbing.idempotency import Claim, ProcessedEvents
 from presscenter.shared.plumbing.mongo import Mongo
+from presscenter.shared.sdk.publisher import connection_parameters
 from presscenter.shared.settings import ServiceSettings
 from presscenter.shared.testing.incidents import INCIDENT_EVENT as EVENT
 from presscenter.shared.testing.incidents import incident
@@ -110,6 +119,40 @@ def test_events_are_handled_in_batches_once_each_and_redeliveries_are_skipped(
     sizes = [d["size"] for d in db.batches.find()]
     assert max(sizes) > 1 and sum(sizes) == 120, sizes  # grouped, and the re-deliveries never reached it
     assert ProcessedEvents(db).is_processed("batchy.on_incidents", events[0].event_id)
+    [entrypoint] = batchy.entrypoints
+    batchy.stop()  # a delivery left unacked (a multiple ack that missed one) is back in the queue now
+    with pika.BlockingConnection(connection_parameters(amqp_uri)) as connection:
+        left = connection.channel().queue_declare(entrypoint.queue.name, passive=True).method.message_count
+    assert left == 0
+
+
+@dataclass
+class Delivery:
+    """What `oldest_unsettled` reads of a kombu `Message`: a plain value, no broker involved."""
+
+    tag: int
+    channel: Any
+    acknowledged: bool = False
+
+
+@dataclass
+class Channel:
+    connection: object | None = True
+
+
+def test_one_multiple_ack_only_for_the_oldest_unsettled_deliveries_of_the_channel() -> None:
+    live = Channel()
+    first, second, third, fourth = (Delivery(tag, live) for tag in range(1, 5))
+    assert oldest_unsettled(deque([first, second, third, fourth]), [first, second])
+    assert not oldest_unsettled(deque([first, second, third, fourth]), [second, third])  # 1 is another batch's
+    assert not oldest_unsettled(deque([first, second, third]), [first, third])  # 2 (a failed one) would go too
+    first.acknowledged = True  # settled on its own (parked, retried, a batch of one)
+    delivered = deque([first, second, third, fourth])
+    assert oldest_unsettled(delivered, [second, third])
+    assert list(delivered) == [second, third, fourth]  # what was settled is dropped from the front
+    gone = Delivery(9, Channel(connection=None))  # delivered before a reconnect: its tag died with it
+    assert oldest_unsettled(deque([gone, second, third]), [second, third])
+    assert not oldest_unsettled(deque([second, Delivery(3, Channel())]), [second, Delivery(3, Channel())])
 
 
 def test_a_failing_event_is_retried_then_parked_while_its_batch_mates_succeed(

@@ -16,7 +16,10 @@ a service can switch between the two); only the grouping differs. Deliveries are
 3. One nameko worker calls the service method with the claimed envelopes. It returns the
    events that failed (`{event_id: error}`; nothing or `{}` when all went well) or raises (then
    every event of the batch failed).
-4. The events that went well are recorded done with one `update_many`, then acked. Each failed
+4. The events that went well are recorded done with one `update_many`, then acked: with one
+   `basic_ack(multiple=True)` when they are exactly the oldest deliveries still unsettled on the
+   consumer's channel (the usual case: batches are cut in delivery order), otherwise one by one,
+   so a multiple ack never settles a delivery of another batch or a failed one. Each failed
    event takes `handle_event`'s own failure path: its claim is released, it is retried through
    the delay queues and parked after the last attempt. Nothing is dropped. A method that raised
    pymongo's `ConnectionFailure` (the datastore is away) has its whole batch requeued after a
@@ -33,6 +36,7 @@ trace context.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import partial
@@ -119,6 +123,35 @@ def release_many(store: ProcessedEvents, consumer: str, event_ids: Sequence[UUID
         log.debug("could not release %d claims on %s", len(event_ids), consumer, exc_info=True)
 
 
+# -- settling many deliveries at once ---------------------------------------------------------------
+
+
+def drop_settled(delivered: deque[Any]) -> None:
+    """Drop from the front of `delivered` (a consumer's deliveries in the order they arrived, as
+    kombu `Message`s) the ones settled (acked, rejected or requeued) or of a channel that is gone,
+    whose delivery tags died with it."""
+    while delivered and (delivered[0].acknowledged or delivered[0].channel.connection is None):
+        delivered.popleft()
+
+
+def oldest_unsettled(delivered: deque[Any], messages: Sequence[Any]) -> bool:
+    """Whether `messages` are exactly the oldest deliveries still unsettled on their channel, so one
+    `basic_ack(multiple=True)` on the newest of them settles them and nothing else."""
+    drop_settled(delivered)
+    channel = messages[0].channel
+    wanted = {id(message) for message in messages}
+    found = 0
+    for message in delivered:
+        if message.acknowledged:
+            continue
+        if message.channel is not channel or id(message) not in wanted:
+            return False
+        found += 1
+        if found == len(wanted):
+            return True
+    return False
+
+
 # -- the entrypoint ---------------------------------------------------------------------------------
 
 
@@ -151,6 +184,7 @@ class BatchEventHandler(SafeEventHandler):
 
     def setup(self) -> None:
         self._buffer: list[tuple[Any, Any]] = []
+        self._delivered: deque[Any] = deque()  # every delivery, in order, until settled (`oldest_unsettled`)
         self._generation = 0
         super().setup()
 
@@ -158,6 +192,8 @@ class BatchEventHandler(SafeEventHandler):
 
     def handle_message(self, body: Any, message: Any) -> None:
         """Called on the consumer's thread for each delivery: buffer it, hand full batches on."""
+        drop_settled(self._delivered)  # so it holds about the prefetch count, not every delivery ever
+        self._delivered.append(message)
         self._buffer.append((body, message))
         if len(self._buffer) >= self.batch_size:
             self._flush(self._generation)
@@ -267,14 +303,23 @@ class BatchEventHandler(SafeEventHandler):
         return result, exc_info
 
     def _ack_all(self, messages: list[Any]) -> None:
-        """Ack each; an error here would kill the container, so a connection that is gone (cut while
-        the batch ran) is logged: the broker redelivers what was not acked, and handling is idempotent."""
-        for message in messages:
-            try:
-                self.consumer.ack_message(message)
-            except OSError as exc:
-                log.warning("could not ack a delivery on %s (%s); the broker redelivers it", self.queue.name, exc)
+        """Ack them, with one multiple ack when they are the oldest unsettled (module doc, step 4).
+
+        An error here would kill the container, so a connection that is gone (cut while the batch
+        ran) is logged: the broker redelivers what was not acked, and handling is idempotent.
+        """
+        try:
+            if len(messages) > 1 and oldest_unsettled(self._delivered, messages):
+                newest = max(messages, key=lambda message: message.delivery_tag)
+                if newest.channel.connection:  # as nameko's ack_message: a dead channel's tags are void
+                    newest.ack(multiple=True)
+                    for message in messages:
+                        message._state = newest._state  # kombu's record that the broker settled it
                 return
+            for message in messages:
+                self.consumer.ack_message(message)
+        except OSError as exc:
+            log.warning("could not ack a delivery on %s (%s); the broker redelivers it", self.queue.name, exc)
 
     def _requeue_all_later(self, messages: list[Any]) -> None:
         eventlet.sleep(REQUEUE_PAUSE)
