@@ -25,7 +25,7 @@ from presscenter.gateway.problems import install_problem_handlers
 from presscenter.gateway.rate_limit import RateLimiter
 from presscenter.gateway.readiness import readiness_report
 from presscenter.gateway.request_context import REQUEST_ID_HEADER
-from presscenter.gateway.routes import api_routers
+from presscenter.gateway.routes import api_routers, first_routers
 from presscenter.gateway.routes.blobs import BLOB_ROUTE
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.gateway.settings import GatewaySettings
@@ -103,6 +103,8 @@ def create_app(
     add_middleware(app, settings, metrics)
     instrument_app(app, provider)
     add_operational_routes(app, settings, version)
+    for router in first_routers():
+        app.include_router(router)
     if auth is not None:
         install_auth(app, auth)
     for router in api_routers():

@@ -15,13 +15,19 @@ from presscenter.gateway.routes.questions import router as questions_router
 from presscenter.gateway.routes.stream import stream_router
 
 
-def api_routers() -> list[APIRouter]:
-    """Every router to include, the live stream's carrying its engine's lifespan.
+def first_routers() -> list[APIRouter]:
+    """The most read routes (releases), to include before identity and access's routers.
 
-    FastAPI tries routes in order, one by one: the most read (releases) come first. No two routers
-    share a path, so the order changes nothing else (but the order of the OpenAPI paths)."""
+    FastAPI tries routes in order, one by one, through every included router: a read of a release
+    used to try the twenty routes of `/v1/auth` and `/v1/admin` first (a tenth of the gateway's own
+    CPU per read). No two routers share a path, so the order changes nothing else (but the order of
+    the OpenAPI paths); these routers have no lifespan, so the lifespans nest as before."""
+    return [releases.router]
+
+
+def api_routers() -> list[APIRouter]:
+    """Every other router to include, after identity and access; the live stream's carries its engine's lifespan."""
     return [
-        releases.router,
         recipients.router,
         monitoring_router,
         media_router,
