@@ -11,7 +11,9 @@ The server span is named `METHOD /route/{template}` with its `http.route` attrib
 opentelemetry-instrumentation-fastapi names it, but after routing: the instrumentation finds the
 route before the request by matching the path against every route of the app in turn (a tenth of
 the gateway's own CPU per request with this many routes); the span starts as `METHOD` and
-`edge.RequestEdgeMiddleware` renames it from the route Starlette matched (`scope["route"]`).
+`edge.RequestEdgeMiddleware` renames it from the route Starlette matched (`scope["route"]`). The
+instrumentation's middleware is wrapped in `server_span.LeanServerSpan`, which makes the same span
+and metrics with less work per request.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.util.http import sanitize_method
 from starlette.types import ASGIApp, Scope
 
+from presscenter.gateway.server_span import LeanServerSpan
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.shared.redaction import REDACTED
 from presscenter.shared.span_redaction import RedactingSpanExporter
@@ -129,6 +132,7 @@ def instrument_app(app: FastAPI, tracer_provider: trace.TracerProvider) -> None:
         server_span = getattr(stack, "app", None)
         if isinstance(server_span, OpenTelemetryMiddleware):
             server_span.default_span_details = span_details_before_routing
+            stack.app = LeanServerSpan(server_span)  # type: ignore[attr-defined]
         return stack
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
