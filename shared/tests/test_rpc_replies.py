@@ -133,3 +133,27 @@ def test_publishers_find_nameko_pool_without_a_connection_per_publish(echo: Any)
         fresh = Connection(amqp_uri, transport_options=dict(conn.transport_options), ssl=conn.ssl,
                            login_method=conn.login_method)  # fmt: skip
         assert producers[fresh] is producers[conn]
+
+
+def test_reply_publish_attributes_are_the_instrumentations_own() -> None:
+    from nameko_opentelemetry import amqp
+
+    described = amqp.amqp_publisher_attributes
+    describe = described.__wrapped__  # the instrumentation's own
+    publisher = rpc_replies.UnconfirmedPublisher("amqp://guest:guest@localhost:5672/replies")
+    reply = {"content_type": "application/json", "exchange": "nameko-rpc", "routing_key": "rpc.reply-a"}
+    first = described(publisher, reply, {})
+    assert first == describe(publisher, reply, {})
+    assert described(publisher, reply, {}) is first  # described once
+    other_queue = {**reply, "routing_key": "rpc.reply-b"}
+    assert described(publisher, other_queue, {}) == describe(publisher, other_queue, {}) != first
+    # nameko's transport options are shared by every publisher, and changed by their publishes
+    changed = rpc_replies.UnconfirmedPublisher("amqp://guest:guest@localhost:5672/replies")
+    changed.transport_options = {**publisher.transport_options, "confirm_publish": "changed"}
+    assert described(changed, reply, {}) == describe(changed, reply, {}) != first
+    # any other publisher, or a publish with options of its own, is described every time
+    classic = nameko.amqp.publish.Publisher("amqp://guest:guest@localhost:5672/replies")
+    assert described(classic, reply, {}) == describe(classic, reply, {})
+    assert described(publisher, {**reply, "priority": 5}, {}) == describe(publisher, {**reply, "priority": 5}, {})
+    headers_recorded = {"send_headers": True}  # each reply's own headers: never from the cache
+    assert described(publisher, reply, headers_recorded) is not described(publisher, reply, headers_recorded)

@@ -27,10 +27,13 @@ which rebuilds the signature each time, and the tracing instrumentation does it 
 own check, and the span's call arguments, which it then drops unless request payloads are
 recorded): together about 7 % of a read's CPU in the releases service. Here the signature is built
 once and bound per call; a call it refuses goes to nameko's own check, so the error is nameko's.
+The instrumentation's `nameko.amqp.*` attributes of a reply's publish are described once per
+publisher settings and reply queue (`_describe_replies_once`), the same strings.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import sys
@@ -197,6 +200,44 @@ def _register_span_adapter() -> None:
     entrypoints.adapter_types[UnconfirmedReplyRpc] = RpcSpanAdapter
 
 
+REPLY_PUBLISH_KWARGS = frozenset({"content_type", "content_encoding", "exchange", "routing_key", "correlation_id"})
+REPLY_DESCRIPTIONS_MAX = 256
+
+
+def _describe_replies_once() -> None:
+    """The instrumentation sets each publish's `nameko.amqp.*` attributes on the current span, from
+    the publisher's settings and the publish's options, serialised to strings anew every time (about
+    2 % of a read's CPU in the releases service). A reply's depend only on the responder's publisher
+    (its settings, and nameko's shared transport options, which other publishers change) and the
+    reply queue: described once per such key, the same strings."""
+    try:
+        from nameko_opentelemetry import amqp
+    except ImportError:  # tracing not installed: nothing to describe
+        return
+    describe = amqp.amqp_publisher_attributes
+    described: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    @functools.wraps(describe)
+    def publisher_attributes(publisher: Any, kwargs: dict[str, Any], config: Any) -> dict[str, Any]:
+        if (
+            type(publisher) is not UnconfirmedPublisher
+            or not REPLY_PUBLISH_KWARGS.issuperset(kwargs)
+            or config.get("send_headers")  # then the attributes hold each reply's own headers
+        ):
+            return describe(publisher, kwargs, config)
+        key = (repr(vars(publisher)), repr(publisher.transport_options), kwargs.get("routing_key"))
+        attributes = described.get(key)
+        if attributes is None:
+            if len(described) >= REPLY_DESCRIPTIONS_MAX:  # reply queues come and go with their callers
+                described.clear()
+            attributes = described[key] = describe(publisher, kwargs, config)
+        return attributes
+
+    if not hasattr(describe, "__wrapped__"):  # the instrumentation's own, not replaced yet
+        amqp.amqp_publisher_attributes = publisher_attributes  # what its `publish` wrapper calls
+
+
 _register_span_adapter()
+_describe_replies_once()
 
 rpc = UnconfirmedReplyRpc.decorator
