@@ -10,7 +10,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from presscenter.shared.plumbing.leases import LeaseStore
+from presscenter.shared.plumbing.leases import KeptLease, LeaseStore
 
 
 @pytest.fixture
@@ -70,3 +70,35 @@ def test_release_frees_the_lease_only_for_its_holder(db: Database[Any]) -> None:
     assert store.release("relay", "a")
     assert store.holder("relay") is None
     assert store.acquire("relay", "b", ttl_s=30)
+
+
+class CountingStore(LeaseStore):
+    """A real `LeaseStore` that counts how often the datastore is asked for the lease."""
+
+    asked = 0
+
+    def acquire(self, name: str, owner: str, ttl_s: float, now: float | None = None) -> bool:
+        CountingStore.asked += 1
+        return super().acquire(name, owner, ttl_s, now)
+
+
+def test_a_kept_lease_is_asked_for_again_after_a_third_of_its_ttl_or_on_another_datastore(
+    db: Database[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr("presscenter.shared.plumbing.leases.time.monotonic", lambda: clock[0])
+    mine, theirs = KeptLease("clock", "me", ttl_s=3.0), KeptLease("clock", "them", ttl_s=3.0)
+    CountingStore.asked = 0
+    assert mine.held(CountingStore(db)) and CountingStore.asked == 1
+    clock[0] += 1.0  # a third of the ttl: held without asking
+    assert mine.held(CountingStore(db)) and CountingStore.asked == 1
+    assert not theirs.held(CountingStore(db)) and CountingStore.asked == 2
+    clock[0] += 0.5
+    assert mine.held(CountingStore(db)) and CountingStore.asked == 3  # confirmed in the datastore
+    other: Any = db.client[f"{db.name}_other"]
+    assert mine.held(CountingStore(other)) and CountingStore.asked == 4
+    assert not theirs.held(CountingStore(other)) and CountingStore.asked == 5  # refused: asked each time
+    assert not theirs.held(CountingStore(other)) and CountingStore.asked == 6
+    assert mine.release(CountingStore(other))  # given up: the next question goes to the datastore
+    assert theirs.held(CountingStore(other)) and not mine.held(CountingStore(other))
+    assert CountingStore.asked == 8

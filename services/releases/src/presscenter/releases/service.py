@@ -26,7 +26,7 @@ from presscenter.shared.events.envelope import EventEnvelope, utcnow
 from presscenter.shared.plumbing import health
 from presscenter.shared.plumbing.batch_consuming import handle_event_batch
 from presscenter.shared.plumbing.consuming import handle_event
-from presscenter.shared.plumbing.leases import LeaseStore
+from presscenter.shared.plumbing.leases import KeptLease, LeaseStore
 from presscenter.shared.plumbing.mongo import Mongo
 from presscenter.shared.plumbing.outbox import OutboxRelay
 from presscenter.shared.plumbing.rpc_contract import contract
@@ -40,6 +40,8 @@ CLOCK_LEASE = "releases-clock"
 PORTAL_LEASE = "releases-portal"
 _OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 _TIMERS = TimerCache()  # per process: what this replica's clock knows of pending schedules
+_CLOCK_LEASE = KeptLease(CLOCK_LEASE, _OWNER, ttl_s=max(5.0, 10 * _STARTUP.clock_interval))
+_PORTAL_LEASE = KeptLease(PORTAL_LEASE, _OWNER, ttl_s=max(30.0, 3 * _STARTUP.portal_timeout))
 INTAKE_BATCH = 100  # department submissions per intake worker
 
 
@@ -216,10 +218,10 @@ class ReleasesService(health.HealthEndpoints):
     @timer(interval=_STARTUP.clock_interval)
     def tick(self) -> None:
         """Publish what is due and lift ended embargoes; one replica at a time holds the lease."""
-        if LeaseStore(self.db).acquire(CLOCK_LEASE, _OWNER, ttl_s=max(5.0, 10 * _STARTUP.clock_interval)):
+        if _CLOCK_LEASE.held(LeaseStore(self.db)):
             self.app.run_clock(_TIMERS)
 
     @timer(interval=_STARTUP.portal_interval)
     def push_to_portal(self) -> None:
-        if LeaseStore(self.db).acquire(PORTAL_LEASE, _OWNER, ttl_s=max(30.0, 3 * _STARTUP.portal_timeout)):
+        if _PORTAL_LEASE.held(LeaseStore(self.db)):
             self.syndication.deliver_due()

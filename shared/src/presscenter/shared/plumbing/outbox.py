@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import socket
 import time
@@ -44,7 +43,7 @@ from pymongo.database import Database
 
 from presscenter.shared.events.catalog import entry as catalog_entry
 from presscenter.shared.events.envelope import EventEnvelope, EventPayload, utcnow
-from presscenter.shared.plumbing.leases import LeaseStore
+from presscenter.shared.plumbing.leases import KeptLease, LeaseStore
 from presscenter.shared.plumbing.mongo import open_client
 from presscenter.shared.redaction import redact
 from presscenter.shared.sdk.confirms import Confirms, PartialPublish
@@ -509,7 +508,7 @@ class OutboxRelay(DependencyProvider):
         self._pass_lock = Semaphore(1)
         self._stopping = Event()
         self._wake = Event()
-        self._last_renewal = -math.inf  # monotonic time the lease was last taken or renewed
+        self.lease = KeptLease(RELAY_LEASE, self.owner, self.lease_ttl)
 
     def start(self) -> None:
         try:
@@ -526,7 +525,7 @@ class OutboxRelay(DependencyProvider):
             self._thread.wait()
             self._thread = None
         try:
-            self.leases.release(RELAY_LEASE, self.owner)
+            self.lease.release(self.leases)
         except Exception as exc:
             _log.warning("outbox relay could not release its lease: %s", redact(str(exc)))
         self._close()
@@ -567,23 +566,11 @@ class OutboxRelay(DependencyProvider):
             return self.forwarder.relay_once(lambda: not self._stopping.ready())
 
     def _keep_going(self) -> bool:
-        if self._stopping.ready():
-            return False
-        if time.monotonic() - self._last_renewal > self.lease_ttl / 3:
-            if not self.leases.renew(RELAY_LEASE, self.owner, self.lease_ttl):
-                return False
-            self._last_renewal = time.monotonic()
-        return True
+        return not self._stopping.ready() and self.lease.held(self.leases)
 
     def _leader_pass(self) -> int:
-        """One pass as the relay's leader. The lease is taken (or confirmed) only once a third of its
-        ttl has passed since this relay last took or renewed it, the rule `_keep_going` renews by: a
-        lease held that recently cannot have expired, and under load, with a pass every
-        `NUDGE_MIN_GAP`, each pass otherwise paid a datastore write to learn it was still leader."""
-        if time.monotonic() - self._last_renewal > self.lease_ttl / 3:
-            if not self.leases.acquire(RELAY_LEASE, self.owner, self.lease_ttl):
-                return 0
-            self._last_renewal = time.monotonic()
+        if not self.lease.held(self.leases):
+            return 0
         with self._pass_lock:
             return self.forwarder.relay_once(self._keep_going)
 
