@@ -49,17 +49,17 @@ def test_after_expiry_another_owner_wins(db: Database[Any]) -> None:
     time.sleep(0.3)
     assert store.holder("relay") is None
     assert store.acquire("relay", "b", ttl_s=5)
-    assert not store.renew("relay", "a", ttl_s=5), "the old holder lost it"
+    assert not store.acquire("relay", "a", ttl_s=5), "the old holder lost it"
     holder = store.holder("relay")
     assert holder is not None and holder.owner == "b"
 
 
-def test_renew_extends_the_lease(db: Database[Any]) -> None:
+def test_taking_its_own_lease_again_extends_it(db: Database[Any]) -> None:
     store = LeaseStore(db)
     now = time.time()
     assert store.acquire("relay", "a", ttl_s=1, now=now)
-    assert store.renew("relay", "a", ttl_s=10, now=now + 0.5)
-    assert not store.acquire("relay", "b", ttl_s=5, now=now + 2), "renewed lease still held after the first ttl"
+    assert store.acquire("relay", "a", ttl_s=10, now=now + 0.5)
+    assert not store.acquire("relay", "b", ttl_s=5, now=now + 2), "extended lease still held after the first ttl"
     assert store.acquire("relay", "b", ttl_s=5, now=now + 11)
 
 

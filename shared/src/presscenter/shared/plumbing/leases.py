@@ -32,7 +32,7 @@ class Lease:
 
 
 class LeaseStore:
-    """Acquire, renew and release named leases stored in `db[collection]`."""
+    """Acquire (take or extend) and release named leases stored in `db[collection]`."""
 
     def __init__(self, db: Database[Any], collection: str = LEASES_COLLECTION):
         self.collection = db[collection]
@@ -50,12 +50,6 @@ class LeaseStore:
         except DuplicateKeyError:  # the lease exists and is held by someone else
             return False
         return doc is not None and doc.get("owner") == owner
-
-    def renew(self, name: str, owner: str, ttl_s: float, now: float | None = None) -> bool:
-        """Extend a lease `owner` still holds (nobody took it over); False otherwise."""
-        now = time.time() if now is None else now
-        result = self.collection.update_one({"_id": name, "owner": owner}, {"$set": {"expires_ts": now + ttl_s}})
-        return result.matched_count == 1
 
     def release(self, name: str, owner: str) -> bool:
         """Give the lease up if `owner` holds it, so another owner can take it at once."""
