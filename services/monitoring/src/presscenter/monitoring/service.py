@@ -28,7 +28,7 @@ from presscenter.shared.events.envelope import EventEnvelope, utcnow
 from presscenter.shared.plumbing import health
 from presscenter.shared.plumbing.consuming import handle_event
 from presscenter.shared.plumbing.leases import LeaseStore
-from presscenter.shared.plumbing.mongo import Mongo
+from presscenter.shared.plumbing.mongo import Mongo, open_client
 from presscenter.shared.plumbing.outbox import OutboxRelay
 from presscenter.shared.plumbing.rpc_contract import contract
 from presscenter.shared.plumbing.tracing import Tracing
@@ -55,9 +55,19 @@ class Analysis(DependencyProvider):
         self.claims_seen_us = 0
 
     def stop(self) -> None:
-        """Hand the analysis over at once: the standby takes the lease at its next renewal."""
+        """Hand the analysis over at once: the standby takes the lease at its next renewal.
+
+        Through a client of its own: nameko stops a container's dependencies together, and the
+        service's `Mongo` disconnects the shared connection at the same moment, so a release through
+        it failed now and then and the standby waited the whole lease out."""
+        if not self.lease.active:
+            return
         try:
-            self.lease.release(LeaseStore(MonitoringStore().items.database))
+            client = open_client(self.settings)
+            try:
+                self.lease.release(LeaseStore(client[self.settings.database]))
+            finally:
+                client.close()
         except Exception as exc:  # it expires on its own
             _log.warning("analysis lease not released: %s", exc)
 
