@@ -304,6 +304,18 @@ def _schema_version(db: Any) -> int | None:
     return int(db.execute("PRAGMA schema_version").fetchone()[0])
 
 
+def _kept_until_schema_changes(kept: dict[str, Any], name: str, db: Any, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept in `kept[name]` with the schema version it was read at and read again once
+    the version moves on; computed every time inside a transaction (`_schema_version`)."""
+    version = _schema_version(db)
+    if version is None:
+        return compute()
+    known = kept.get(name)
+    if known is None or known[0] != version:  # the version read first: a change meanwhile re-reads
+        known = kept[name] = (version, compute())
+    return known[1]
+
+
 def _patch_schema_lookups() -> None:
     from neosqlite.collection import Collection
     from neosqlite.connection import Connection
@@ -314,24 +326,17 @@ def _patch_schema_lookups() -> None:
 
     # Read through __dict__: a neosqlite Connection answers any unknown attribute with a new collection.
     def list_collection_names(self: Any) -> list[str]:
-        version = _schema_version(self.__dict__.get("db"))
-        if version is None:
-            return names_as_before(self)
-        known = self.__dict__.get("_presscenter_names")
-        if known is None or known[0] != version:  # the version read first: a change meanwhile re-reads
-            known = (version, tuple(names_as_before(self)))
-            self.__dict__["_presscenter_names"] = known
-        return list(known[1])
+        state = self.__dict__
+        names = _kept_until_schema_changes(
+            state, "_presscenter_names", state.get("db"), lambda: tuple(names_as_before(self))
+        )
+        return list(names)
 
     def id_column(self: Any) -> str:
-        version = _schema_version(self.db)
-        if version is None:
-            return id_column_as_before(self)
-        known = self.__dict__.get("_presscenter_id_column")
-        if known is None or known[0] != version:
-            known = (version, id_column_as_before(self))
-            self.__dict__["_presscenter_id_column"] = known
-        return str(known[1])
+        column = _kept_until_schema_changes(
+            self.__dict__, "_presscenter_id_column", self.db, lambda: id_column_as_before(self)
+        )
+        return str(column)
 
     Connection.list_collection_names = list_collection_names  # type: ignore[method-assign]
     Collection._id_column = property(id_column)  # type: ignore[method-assign,assignment]
