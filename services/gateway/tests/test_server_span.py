@@ -83,3 +83,39 @@ async def test_the_same_server_spans_as_the_instrumentation_makes() -> None:
     assert by_name["GET /span-test/ok"]["parent"] == (0x0AF7651916CD43DD8448EB211C80319C, 0xB7AD6B7169203331)
     assert by_name["GET /span-test/boom"]["attributes"]["http.status_code"] == 500
     assert "secret" not in str(by_name["GET /v1/releases/{release_id}"])
+
+
+class RecordedSizes:
+    """Stands in for the response-size histogram (the test has no meter provider): what was recorded."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def record(self, amount: int, attributes: Any = None, context: Any = None) -> None:
+        self.sizes.append(amount)
+
+
+@pytest.mark.anyio
+async def test_a_response_without_content_length_records_no_size_of_another() -> None:
+    app, _ = gateway(lean=True)
+
+    @app.get("/span-test/stream")
+    async def stream() -> Any:
+        from starlette.responses import StreamingResponse
+
+        async def chunks() -> Any:
+            yield b"data: 1\n\n"
+
+        return StreamingResponse(chunks(), media_type="text/event-stream")
+
+    app.middleware_stack = None  # rebuilt with the new route
+    stack = app.build_middleware_stack()
+    app.middleware_stack = stack
+    sizes = RecordedSizes()
+    stack.app.instrumented.server_response_size_histogram = sizes  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=app, client=("10.0.0.7", 51000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+        ok = await http.get("/span-test/ok")
+        streamed = await http.get("/span-test/stream")
+    assert "content-length" not in streamed.headers and streamed.text == "data: 1\n\n"
+    assert sizes.sizes == [int(ok.headers["content-length"])]

@@ -10,7 +10,10 @@ decodes every response header and computes attributes for metrics it does not re
 the gateway runs (the default semantic conventions, no captured headers, no `send`/`receive`
 spans, no response propagator), makes the same span (name, kind, parent, attributes, status,
 exception event, end) and records the same metrics with the instrumentation's own helpers;
-anything else goes to the instrumented middleware as it is.
+anything else goes to the instrumented middleware as it is. One difference, a fix: the response
+size is this request's own Content-Length. The instrumentation keeps it on the middleware, which
+every request shares, so a response without one (the live stream) recorded the size of whichever
+response came before it, and concurrent requests recorded each other's.
 """
 
 from __future__ import annotations
@@ -92,14 +95,16 @@ class LeanServerSpan:
         )
         active_requests_attributes = _parse_active_request_count_attrs(attributes, DEFAULT_MODE)
         otel.active_requests_counter.add(1, active_requests_attributes)
+        response_length: int | None = None
 
         async def span_send(message: Message) -> None:
+            nonlocal response_length
             if message["type"] == "http.response.start" and message["status"]:
                 # the status code also goes into `attributes`, the metrics' attributes
                 set_status_code(span, message["status"], attributes, DEFAULT_MODE)
             length = content_length(message)
             if length is not None:
-                otel.content_length_header = length
+                response_length = length
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 span.end()
@@ -118,7 +123,8 @@ class LeanServerSpan:
             finally:
                 context.detach(span_token)
         finally:
-            self._record_metrics(scope, span, attributes, active_requests_attributes, otel_timer() - start)
+            duration_s = otel_timer() - start
+            self._record_metrics(scope, span, attributes, active_requests_attributes, duration_s, response_length)
             if token:
                 context.detach(token)
             if span.is_recording():
@@ -131,6 +137,7 @@ class LeanServerSpan:
         attributes: dict[str, object],
         active_requests_attributes: dict[str, object],
         duration_s: float,
+        response_length: int | None,
     ) -> None:
         """The instrumentation's metrics of a finished request, in the default semantic conventions."""
         otel = self.instrumented
@@ -147,10 +154,8 @@ class LeanServerSpan:
                 max(round(duration_s * 1000), 0), duration_attributes, context=span_context
             )
         otel.active_requests_counter.add(-1, active_requests_attributes)
-        if otel.content_length_header and otel.server_response_size_histogram:
-            otel.server_response_size_histogram.record(
-                otel.content_length_header, duration_attributes, context=span_context
-            )
+        if response_length and otel.server_response_size_histogram:
+            otel.server_response_size_histogram.record(response_length, duration_attributes, context=span_context)
         request_size = asgi_getter.get(scope, "content-length")
         if request_size and otel.server_request_size_histogram:
             try:
