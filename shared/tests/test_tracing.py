@@ -20,7 +20,7 @@ from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 from nameko.testing.utils import get_container
 from nameko_opentelemetry import NamekoInstrumentor
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -30,14 +30,9 @@ from presscenter.shared.events import EventEnvelope, build_event
 from presscenter.shared.logging_setup import RedactedStderrHandler, configure_logging
 from presscenter.shared.plumbing.consuming import handle_event
 from presscenter.shared.plumbing.mongo import Mongo
-from presscenter.shared.plumbing.tracing import (
-    RedactingSpanExporter,
-    Tracing,
-    build_tracer_provider,
-    otlp_exporter,
-    setup_tracing,
-)
+from presscenter.shared.plumbing.tracing import RedactingSpanExporter, Tracing, setup_tracing
 from presscenter.shared.settings import ServiceSettings
+from presscenter.shared.tracer_provider import build_tracer_provider, otlp_span_exporter
 
 SECRET_URI = "amqp://u:s3cret@h/"
 
@@ -250,10 +245,11 @@ def collector() -> Iterator[str]:
 
 
 def test_otlp_export_only_when_an_endpoint_is_set_and_redacted(collector: str) -> None:
-    assert otlp_exporter(ServiceSettings()) is None
-    assert otlp_exporter(ServiceSettings(otel_exporter_otlp_endpoint="  ")) is None
+    assert otlp_span_exporter(ServiceSettings().otel_exporter_otlp_endpoint) is None
+    assert otlp_span_exporter("  ") is None
 
-    provider = build_tracer_provider("releases", ServiceSettings(otel_exporter_otlp_endpoint=collector + "/"))
+    provider = build_tracer_provider("releases", collector + "/")
+    assert provider.records_spans
     assert provider.resource.attributes["service.name"] == "releases"
     with provider.get_tracer("test").start_as_current_span("publish") as span:
         span.set_attribute("nameko.amqp.amqp_uri", SECRET_URI)
@@ -264,6 +260,43 @@ def test_otlp_export_only_when_an_endpoint_is_set_and_redacted(collector: str) -
     body = _Collector.received[0][1]
     assert b"releases" in body and b"amqp://u:***@h/" in body
     assert b"s3cret" not in body
+
+
+def test_a_process_exporting_nowhere_records_nothing_but_still_propagates_the_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    provider = build_tracer_provider("releases", None)
+    assert not provider.records_spans
+    tracer = provider.get_tracer("test")
+    incoming = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+    with tracer.start_as_current_span("handle", context=propagate.extract(incoming)) as span:
+        assert not span.is_recording()
+        assert span.get_span_context().trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
+        assert span.get_span_context().span_id != 0x00F067AA0BA902B7  # a span of its own
+        outgoing: dict[str, str] = {}
+        propagate.inject(outgoing)
+    assert outgoing["traceparent"].startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+    with tracer.start_as_current_span("root") as root:  # a new trace still gets real ids
+        assert root.get_span_context().is_valid and not root.is_recording()
+
+    # a processor to hand spans to (a test's, or an export added later): recorded from then on
+    memory = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    assert provider.records_spans
+    with tracer.start_as_current_span("handle", context=propagate.extract(incoming)) as span:
+        assert span.is_recording()
+    [finished] = memory.get_finished_spans()
+    assert finished.context.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
+    assert finished.parent is not None and finished.parent.span_id == 0x00F067AA0BA902B7
+
+
+def test_an_explicit_sampler_setting_is_obeyed_exporter_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_on")
+    provider = build_tracer_provider("releases", None)
+    assert provider.records_spans
+    with provider.get_tracer("test").start_as_current_span("root") as span:
+        assert span.is_recording()
 
 
 def test_configure_logging_redacts_messages_and_tracebacks() -> None:

@@ -2,8 +2,9 @@
 
 The server span of each HTTP request is the current span while the route runs, so the RPC client's
 span is its child and the `nameko.traceparent` header it sends continues the same trace into the
-service. Spans are exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set, nowhere
-otherwise (the SDK still gives every span real ids, so the context propagates). Query parameters
+service. Spans are exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise they
+are not recorded either, but still get real ids, so the context propagates
+(`presscenter.shared.tracer_provider`). Query parameters
 that look like credentials (`access_token=`, `api_key=`, `signature=` ...) are masked in the URL
 attributes of server spans: browsers' EventSource can only send a token that way.
 
@@ -24,21 +25,17 @@ from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.util.http import sanitize_method
 from starlette.types import ASGIApp, Scope
 
 from presscenter.gateway.server_span import LeanServerSpan
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.shared.redaction import REDACTED
-from presscenter.shared.span_redaction import RedactingSpanExporter
+from presscenter.shared.tracer_provider import build_tracer_provider
 
-OTLP_TRACES_PATH = "/v1/traces"
 UNTRACED_URLS = "/healthz,/readyz,/metrics"
 
 _lock = threading.Lock()
@@ -49,23 +46,13 @@ _SECRET_PARAMETER = re.compile(
 _URL_ATTRIBUTES = ("http.url", "url.full")
 
 
-def build_tracer_provider(settings: GatewaySettings) -> TracerProvider:
-    """A provider with resource `service.name` and, when configured, a batching OTLP/HTTP export."""
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: settings.otel_service_name}))
-    endpoint = (settings.otel_exporter_otlp_endpoint or "").strip()
-    if endpoint:
-        exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + OTLP_TRACES_PATH)
-        provider.add_span_processor(BatchSpanProcessor(RedactingSpanExporter(exporter)))
-    return provider
-
-
 def process_tracer_provider(settings: GatewaySettings) -> TracerProvider:
     """The process's SDK provider, installed globally on first use (OpenTelemetry allows one)."""
     with _lock:
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):
             return current
-        provider = build_tracer_provider(settings)
+        provider = build_tracer_provider(settings.otel_service_name, settings.otel_exporter_otlp_endpoint)
         trace.set_tracer_provider(provider)
         return provider
 

@@ -1,7 +1,8 @@
 """OpenTelemetry tracing for nameko services, with credentials scrubbed before any export.
 
 One SDK `TracerProvider` per process (OpenTelemetry allows the global provider to be set once).
-It exports over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set and nowhere otherwise.
+It exports over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set and nowhere otherwise, and
+records spans only while something exports them (`tracer_provider`).
 `opentelemetry-instrumentation-nameko` creates the spans: RPC calls and entrypoints, event
 dispatch and handling, HTTP entrypoints, with the trace context carried in `nameko.*` headers.
 That instrumentation records `nameko.amqp.amqp_uri` (broker password included), so every
@@ -17,40 +18,12 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 from nameko_opentelemetry import NamekoInstrumentor
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import (
-    BatchSpanProcessor,
-    SimpleSpanProcessor,
-    SpanExporter,
-)
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
 
 from presscenter.shared.settings import ServiceSettings
 from presscenter.shared.span_redaction import RedactingSpanExporter
-
-OTLP_TRACES_PATH = "/v1/traces"
-
-
-def otlp_exporter(settings: ServiceSettings) -> OTLPSpanExporter | None:
-    """The OTLP/HTTP exporter for `settings.otel_exporter_otlp_endpoint`, or None when unset.
-
-    As the OpenTelemetry spec says for the generic endpoint variable, `/v1/traces` is appended.
-    """
-    endpoint = (settings.otel_exporter_otlp_endpoint or "").strip()
-    if not endpoint:
-        return None
-    return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + OTLP_TRACES_PATH)
-
-
-def build_tracer_provider(service_name: str, settings: ServiceSettings) -> TracerProvider:
-    """A provider with resource `service.name` and, when configured, a batching redacted OTLP export."""
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
-    exporter = otlp_exporter(settings)
-    if exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(RedactingSpanExporter(exporter)))
-    return provider
-
+from presscenter.shared.tracer_provider import build_tracer_provider
 
 _lock = threading.Lock()
 _attached: list[SpanExporter] = []
@@ -68,7 +41,7 @@ def setup_tracing(service_name: str, settings: ServiceSettings, exporter: SpanEx
         if isinstance(current, TracerProvider):
             provider = current
         else:
-            provider = build_tracer_provider(service_name, settings)
+            provider = build_tracer_provider(service_name, settings.otel_exporter_otlp_endpoint)
             trace.set_tracer_provider(provider)
         if exporter is not None and not any(e is exporter for e in _attached):
             provider.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(exporter)))
