@@ -2,7 +2,7 @@
 releases service, the datastore) beside a bare FastAPI route doing one raw RPC to a trivial nameko
 service, at the same concurrency, measured in the same run.
 
-    .venv/bin/python bench/gateway_read.py [--clients 50] [--seconds 8] [--runs 3]
+    .venv/bin/python bench/gateway_read.py [--clients 50] [--seconds 8] [--runs 3] [--export-spans]
 
 Full stack: the embedded datastore, the releases service (`nameko run`) and the gateway
 (`python -m presscenter.gateway`, uvicorn) as their own processes; a journalist signs in and reads
@@ -10,7 +10,10 @@ one published release. Baseline: `bench/baseline/bare_gateway.py` under uvicorn,
 `bench/baseline/trivial_service.py` (nameko) through the gateway's own asyncio RPC client, its
 answer padded to the size of the real release. Both log at WARNING (no access log). A third figure,
 the bare route calling the real `releases.get` (no gateway middleware or auth), splits the full
-stack's cost between the gateway and the service with its datastore.
+stack's cost between the gateway and the service with its datastore. With no OTLP endpoint set
+(the default here) the full stack records no spans; `--export-spans` makes the gateway and the
+releases service record every span and export it to a local sink (`baseline/otlp_sink.py`, its
+CPU counted with every process), which prices tracing for a deployment that collects it.
 
 The load: `--clients` keep-alive HTTP/1.1 connections from one process (a minimal asyncio client,
 so the client stays cheap), each sending its next request when the previous answer is read, for
@@ -180,6 +183,15 @@ def start_baseline(bench: Stack, body_bytes: int, max_workers: int) -> str:
     return url
 
 
+def otlp_sink(bench: Stack) -> dict[str, str]:
+    """Start `baseline/otlp_sink.py`; the environment that makes a process export its spans to it."""
+    port = free_port()
+    process = bench.start("OTLP sink", [str(BIN / "python"), "otlp_sink.py", str(port)], {}, cwd=BASELINE_DIR)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/", process, "the OTLP sink")
+    return {"OTEL_EXPORTER_OTLP_ENDPOINT": url}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=scaled(50, 10))
@@ -189,12 +201,19 @@ def main() -> int:
         "--max-workers", type=int, default=10, help="nameko workers and prefetch of both services (default 10)"
     )
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--export-spans", action="store_true",
+        help="the full stack records every span and exports it over OTLP to a local sink (off: spans are "
+             "not recorded, as in a deployment with no OTEL_EXPORTER_OTLP_ENDPOINT)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     runs: dict[str, list[dict[str, Any]]] = {"full": [], "baseline": [], "direct": []}
     with stack("gateway-read") as bench:
-        bench.nameko("releases", {"MAX_WORKERS": str(args.max_workers), "PREFETCH_COUNT": str(args.max_workers)})
-        gateway = bench.gateway()
+        tracing = otlp_sink(bench) if args.export_spans else {}
+        bench.nameko("releases", {"MAX_WORKERS": str(args.max_workers), "PREFETCH_COUNT": str(args.max_workers),
+                                  **tracing})  # fmt: skip
+        gateway = bench.gateway(extra=tracing)
         with httpx.Client(base_url=gateway, timeout=20) as http:
             release_id, token, size = published_release(http)
         bare = start_baseline(bench, size, args.max_workers)
@@ -243,6 +262,7 @@ def main() -> int:
     ]  # fmt: skip
     write_result("gateway_read", {"clients": args.clients, "seconds": args.seconds, "runs": args.runs,
                                   "release_bytes": size, "max_workers": args.max_workers, "per_run": runs,
+                                  "export_spans": args.export_spans,
                                   "figures": rows, "memory": watch.rows(f"{args.clients} clients reading")},
                  args.out)  # fmt: skip
     print_figures("gateway read (median of runs)", rows)
