@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import random
+from collections import deque
 from datetime import UTC, datetime, timedelta
 
-from presscenter.monitoring.analysis.fingerprint import fingerprint, sentence_overlap, similarity
-from presscenter.monitoring.analysis.minhash import LshIndex, MinHasher, estimated_jaccard
+import pytest
+
+from presscenter.monitoring.analysis import stories as stories_module
+from presscenter.monitoring.analysis.fingerprint import Fingerprint, fingerprint, sentence_overlap, similarity
+from presscenter.monitoring.analysis.minhash import GroupedLshIndex, LshIndex, MinHasher, Signature, estimated_jaccard
 from presscenter.monitoring.analysis.stories import StoryClusterer, StorySettings
 from presscenter.monitoring.text.sentences import sentences
 
@@ -126,3 +130,133 @@ def test_old_items_leave_the_index_and_restore_rebuilds_it() -> None:
     restored = clusterer()
     restored.restore(fingerprint("", post), T0, "s-old")
     assert restored.assign(fingerprint("", f"Tin khẩn! {post}"), T0 + timedelta(minutes=5), "s-y").story_id == "s-old"
+
+
+# --- the fast path against brute force -------------------------------------------------------
+
+PLACES = ["Ba Đình", "Hoàn Kiếm", "Tây Hồ", "Long Biên", "Cầu Giấy", "Đống Đa", "Hoàng Mai", "Thanh Xuân"]
+TOPICS = [
+    "điều chỉnh lộ trình tuyến buýt số {n} qua phường {p} từ ngày {d} tháng {m}",
+    "khởi công công viên mới rộng {n} héc ta tại phường {p} vào ngày {d} tháng {m}",
+    "tạm dừng cấp nước sạch cho {n} hộ dân ở phường {p} trong ngày {d} tháng {m}",
+    "phân luồng giao thông phục vụ thi công {n} mét cống ngầm tại phường {p} đến ngày {d} tháng {m}",
+]
+
+
+def templated_stream(count: int, seed: int) -> list[tuple[str, str]]:
+    """(title, text) of `count` items: stories republished, restyled, truncated, reordered, given a
+    changed word, with boilerplate that many stories share, and items of their own."""
+    rng = random.Random(seed)
+    bases: list[tuple[str, list[str]]] = []
+    items: list[tuple[str, str]] = []
+    for _ in range(count):
+        if not bases or rng.random() < 0.25:
+            p, n, d, m = rng.choice(PLACES), rng.randint(2, 900), rng.randint(1, 28), rng.randint(1, 12)
+            topic = rng.choice(TOPICS)
+            title = f"Hà Nội {topic.format(n=n, p=p, d=d, m=m)}"
+            body = [
+                f"Ủy ban nhân dân thành phố thông báo {topic.format(n=n, p=p, d=d, m=m)}.",
+                f"Người dân phường {p} được đề nghị theo dõi thông tin từ tổ dân phố số {n % 40 + 1}.",
+                f"Đơn vị thi công cam kết hoàn thành trước ngày {d} tháng {m % 12 + 1} năm sau.",
+            ]
+            bases.append((title, body))
+        title, body = rng.choice(bases)
+        body = list(body)
+        style = rng.randrange(7)
+        if style == 1:
+            body.reverse()
+        elif style == 2:
+            body[0] = body[0].replace("thông báo", "cho biết sẽ")  # a change inside a sentence
+        elif style == 3:
+            body[-1] = body[-1][: len(body[-1]) // 2] + "..."
+        elif style == 4:
+            title, body = "", [f"Tin nóng! {title} 😱 #hanoi"]
+        elif style == 5:
+            title = f"Video: {title.upper()}"
+        elif style == 6:  # titles of two copies then cover each other in part, bodies in full
+            title += rng.choice(["; cập nhật lúc 8 giờ sáng", "; tin từ phóng viên thường trú", "; ảnh minh họa"])
+        text = " ".join(body)
+        if rng.random() < 0.5:
+            text += rng.choice(
+                [" Mời bạn đọc theo dõi.", " Có ai biết thật không?", " Chia sẻ để mọi người cùng biết."]
+            )
+        items.append((title, text))
+    return items
+
+
+def test_the_clusterer_decides_as_brute_force_over_every_kept_variant() -> None:
+    """Each item is compared with every kept variant of every candidate story, one by one
+    (`fingerprint.similarity`, boilerplate as the clusterer counts it): the clusterer joins the
+    best one, its bounds and shortcuts notwithstanding (finding the candidates is LSH's part)."""
+    settings = StorySettings()
+    stories = StoryClusterer(settings)
+    kept: dict[str, tuple[Fingerprint, deque[Fingerprint]]] = {}  # story -> (its first item, the latest after it)
+    joined, partly = 0, set()
+    for i, (title, text) in enumerate(templated_stream(600, seed=5)):
+        fp = fingerprint(title, text)
+        scores: dict[str, float] = {}
+        for story_id in stories.candidates(fp):
+            first, latest = kept[story_id]
+            scores[story_id] = max(similarity(fp, v, stories.is_common) for v in (first, *latest))
+        best = max(scores.values(), default=0.0)
+        found = stories.assign(fp, T0 + timedelta(seconds=i), f"s-{i}")
+        if best >= settings.threshold:
+            joined += 1
+            assert not found.is_new and found.similarity == round(best, 4), i
+            assert scores[found.story_id] == best, i
+            if best < 1.0:
+                partly.add(i)
+            kept[found.story_id][1].append(fp)
+        else:
+            assert found.is_new and found.story_id == f"s-{i}", i
+            assert found.similarity <= round(best, 4)
+            kept[found.story_id] = (fp, deque(maxlen=settings.variants_kept))
+    assert 300 < joined < 550 and 50 < len(kept) < 300  # both decisions are exercised
+    assert 0 < len(partly) < joined  # and titles that cover each other in part only
+
+
+def test_grouped_lsh_votes_count_every_band_shared_with_a_key_of_each_group() -> None:
+    rng = random.Random(8)
+    hasher, index = MinHasher(64), GroupedLshIndex[int](64, 32)
+    pool = [rng.getrandbits(32) for _ in range(60)]
+
+    def rows(signature: Signature) -> list[list[int]]:
+        return signature.reshape(32, 2).tolist()  # type: ignore[no-any-return]  # its bands, cut here
+
+    signatures: dict[int, tuple[str, list[list[int]]]] = {}
+    for key in range(400):
+        sig = hasher.signature(rng.sample(pool, rng.randint(1, 6)))  # small sets: many shared bands
+        group = f"g{rng.randrange(40)}"
+        index.insert(key, group, index.band_keys(sig))
+        signatures[key] = (group, rows(sig))
+        if rng.random() < 0.3:
+            gone = rng.choice(list(signatures))
+            index.remove(gone)
+            del signatures[gone]
+    assert len(index) == len(signatures)
+    for _ in range(100):
+        query = hasher.signature(rng.sample(pool, rng.randint(1, 6)))
+        expected: dict[str, int] = {}
+        for group, bands in signatures.values():
+            shared = sum(a == b for a, b in zip(bands, rows(query), strict=True))
+            if shared:
+                expected[group] = expected.get(group, 0) + shared
+        assert index.votes(index.band_keys(query)) == expected
+
+
+def test_a_remembered_signature_is_the_one_computed_afresh_and_cannot_be_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stories_module, "MAX_REMEMBERED_SIGNATURES", 4)
+    stories = clusterer()
+    rng = random.Random(9)
+    sets = [frozenset(rng.getrandbits(32) for _ in range(20)) for _ in range(6)]
+    signature, bands = stories.signature(sets[0])
+    fresh = MinHasher(64).signature(sets[0])
+    assert (signature == fresh).all() and bands == stories.lsh.band_keys(fresh)
+    assert stories.signature(frozenset(sets[0]))[0] is signature  # an equal set finds it
+    assert not signature.flags.writeable
+    for other in sets[1:5]:
+        stories.signature(other)
+    again, _ = stories.signature(sets[0])  # the oldest of five was forgotten: computed again
+    assert again is not signature and (again == fresh).all()

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 Signature = npt.NDArray[np.uint32]
 K = TypeVar("K", bound=Hashable)
+BandKeys = tuple[int | bytes, ...]
 EMPTY_SLOT = np.uint32(0xFFFFFFFF)
 _NONE = object()
 _SHIFT = np.uint64(32)
@@ -40,8 +41,10 @@ class MinHasher:
             return np.full(self.num_perm, EMPTY_SLOT, dtype=np.uint32)
         mixed = np.multiply.outer(self._a, values)
         mixed += self._b[:, None]  # in place: one array for the whole computation
-        mixed >>= _SHIFT
-        return mixed.min(axis=1).astype(np.uint32)
+        # `>> 32` keeps the order, so the minimum is shifted instead of every value
+        lowest = mixed.min(axis=1)
+        lowest >>= _SHIFT
+        return lowest.astype(np.uint32)
 
 
 def estimated_jaccard(a: Signature, b: Signature) -> float:
@@ -118,12 +121,13 @@ class GroupedLshIndex(Generic[K]):
     group how many of its keys share a band with a signature, summed over the bands, without
     visiting the keys one by one (a story republished a hundred times is one entry per band).
 
-    A bucket is its lone group while it holds one key, else a {group: keys} count."""
+    Signatures come in as their band keys (`band_keys`), cut once per item for looking up and
+    inserting. A bucket is its lone group while it holds one key, else a {group: keys} count."""
 
     def __init__(self, num_perm: int = 64, bands: int = 32):
         self._bands = LshIndex[K](num_perm, bands)  # for cutting signatures into band keys
         self._tables: list[dict[int | bytes, Any]] = [{} for _ in range(bands)]
-        self._keys: dict[K, tuple[str, tuple[int | bytes, ...]]] = {}
+        self._keys: dict[K, tuple[str, BandKeys]] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -131,10 +135,13 @@ class GroupedLshIndex(Generic[K]):
     def __contains__(self, key: object) -> bool:
         return key in self._keys
 
-    def insert(self, key: K, group: str, signature: Signature) -> None:
+    def band_keys(self, signature: Signature) -> BandKeys:
+        """One key per band of `signature`, as `insert` and `votes` take them."""
+        return tuple(self._bands._band_keys(signature))
+
+    def insert(self, key: K, group: str, bands: BandKeys) -> None:
         if key in self._keys:
             self.remove(key)
-        bands = self._bands._band_keys(signature)
         tables = self._tables
         # most bands of a new item are in no bucket yet: those are set without a loop in Python
         for table, band, bucket in zip(tables, bands, map(dict.get, tables, bands), strict=True):
@@ -144,7 +151,7 @@ class GroupedLshIndex(Generic[K]):
                 bucket[group] = bucket.get(group, 0) + 1
             else:
                 table[band] = {bucket: 2} if bucket == group else {bucket: 1, group: 1}
-        self._keys[key] = (group, tuple(bands))
+        self._keys[key] = (group, bands)
 
     def remove(self, key: K) -> None:
         found = self._keys.pop(key, None)
@@ -168,11 +175,12 @@ class GroupedLshIndex(Generic[K]):
             elif bucket is not None and bucket == group:
                 del table[band]
 
-    def votes(self, signature: Signature) -> dict[str, int]:
-        """For each group with a key sharing a band with `signature`: such (band, key) pairs."""
+    def votes(self, bands: BandKeys) -> dict[str, int]:
+        """For each group with a key sharing a band with `bands`: such (band, key) pairs, the
+        groups in the order they are first met (band by band, each bucket in its own order)."""
         votes: dict[str, int] = {}
         get = votes.get
-        for bucket in map(dict.get, self._tables, self._bands._band_keys(signature)):
+        for bucket in map(dict.get, self._tables, bands):
             if bucket is None:
                 continue
             if type(bucket) is dict:

@@ -13,8 +13,11 @@ For each new item:
 3. at `threshold` or above it joins the best story, otherwise it starts one (the similarity
    reported is the best one found at the threshold or above, else 0).
 
-The MinHash of an item is computed once for looking up and indexing it; stories keep their
-items' sentences (shared with every item of the same text, `text.chunks`), not their tokens.
+The MinHash of an item, cut into band keys, is computed once for looking up and indexing it, and
+remembered by its rare shingles (`MAX_REMEMBERED_SIGNATURES`): republished copies have the same.
+Stories keep their items' sentences (shared with every item of the same text, `text.chunks`), not
+their tokens, and the distinct forms among their kept variants; a form already scored for an item
+(in any story) is not scored again, since the best similarity found can only have grown since.
 
 Memory is bounded: items older than `horizon` (event time) leave the index, and with them the
 stories nobody added to since; the rarity counters are LRU-bounded. `restore` replays a stored
@@ -25,13 +28,16 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 
 from presscenter.monitoring.analysis.fingerprint import Fingerprint
-from presscenter.monitoring.analysis.minhash import GroupedLshIndex, MinHasher, Signature
+from presscenter.monitoring.analysis.minhash import BandKeys, GroupedLshIndex, MinHasher, Signature
 from presscenter.monitoring.analysis.story_match import ItemComparison
 from presscenter.monitoring.text.sentences import Sentence
+
+MAX_REMEMBERED_SIGNATURES = 2048
 
 
 @dataclass(frozen=True)
@@ -128,10 +134,26 @@ class StoryCounter:
 
 @dataclass
 class _Story:
+    """The first item kept, the latest `variants_kept` after it, and `forms`: those with distinct
+    body and title (by sentence identity), first first, in the order they are compared."""
+
     variants: deque[Fingerprint]
     last_seen: datetime
+    first: Fingerprint
     items_indexed: int = 0
-    first: Fingerprint | None = field(default=None)
+    forms: tuple[Fingerprint, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.keep(None)
+
+    def keep(self, variant: Fingerprint | None) -> None:
+        """Add `variant` (if any) to the variants, and work out the distinct forms again."""
+        if variant is not None:
+            self.variants.append(variant)
+        forms: dict[tuple[tuple[Sentence, ...], tuple[Sentence, ...]], Fingerprint] = {}
+        for kept in (self.first, *self.variants):
+            forms.setdefault((kept.body, kept.title), kept)
+        self.forms = tuple(forms.values())
 
 
 class StoryClusterer:
@@ -146,7 +168,9 @@ class StoryClusterer:
         self._timeline: deque[tuple[datetime, int]] = deque()
         self._next_key = 0
         self._now: datetime | None = None
-        self._signed: tuple[Fingerprint, Signature] | None = None  # the last signature computed
+        self._signed: tuple[Fingerprint, BandKeys] | None = None  # the band keys of the last item
+        # rare shingles -> their signature (read only) and its band keys, oldest first
+        self._signatures: dict[frozenset[int], tuple[Signature, BandKeys]] = {}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -165,17 +189,31 @@ class StoryClusterer:
         # a set difference, in C (the MinHash is a minimum: the order of the shingles does not matter)
         return fp.shingles - self.shingle_stories.full or fp.shingles
 
-    def _signature(self, fp: Fingerprint) -> Signature:
-        """The MinHash of the item's rare shingles (computed once between looking up and indexing)."""
+    def signature(self, shingles: frozenset[int]) -> tuple[Signature, BandKeys]:
+        """The MinHash of `shingles` (read only) and its band keys, remembered for the latest
+        `MAX_REMEMBERED_SIGNATURES` sets computed (first in, first out)."""
+        known = self._signatures.get(shingles)
+        if known is not None:
+            return known
+        signature = self.hasher.signature(shingles)
+        signature.setflags(write=False)  # shared by every item with these shingles
+        known = self._signatures[shingles] = (signature, self.lsh.band_keys(signature))
+        if len(self._signatures) > MAX_REMEMBERED_SIGNATURES:
+            del self._signatures[next(iter(self._signatures))]
+        return known
+
+    def _band_keys(self, fp: Fingerprint) -> BandKeys:
+        """The band keys of the MinHash of the item's rare shingles (worked out once between
+        looking up and indexing)."""
         if self._signed is not None and self._signed[0] is fp:
             return self._signed[1]
-        signature = self.hasher.signature(self._rare_shingles(fp))
-        self._signed = (fp, signature)
-        return signature
+        bands = self.signature(self._rare_shingles(fp))[1]
+        self._signed = (fp, bands)
+        return bands
 
     def candidates(self, fp: Fingerprint) -> list[str]:
         """Stories worth comparing with `fp`, the ones with most shared LSH bands first."""
-        votes = self.lsh.votes(self._signature(fp))
+        votes = self.lsh.votes(self._band_keys(fp))
         full, seen = self.sentence_stories.full, self.sentence_stories.seen
         for sentence in fp.body:
             if sentence.hash not in full:
@@ -193,19 +231,17 @@ class StoryClusterer:
         full = self.sentence_stories.full
         item = ItemComparison(fp, self.sentence_stories.common(self.settings.common_after))
         threshold = self.settings.threshold
+        # a form with the very sentences and title of one already scored, in this story or an
+        # earlier one, scores the same and cannot beat the best (republished copies differ in
+        # boilerplate only, which `bodies` leaves out)
+        scored: set[tuple[tuple[Sentence, ...], tuple[Sentence, ...]]] = set()
         for story_id in self.candidates(fp):
-            story = self._stories[story_id]
-            variants = list(story.variants)
-            if story.first is not None and all(v is not story.first for v in variants):
-                variants.insert(0, story.first)
-            # `uncommon(v.body, is_common)`, inlined: this runs for every variant of every candidate
-            bodies = [[s for s in v.body if s.hash not in full] or list(v.body) for v in variants]
-            if not item.overlaps_any(s for body in bodies for s in body):
+            forms = self._stories[story_id].forms
+            # `uncommon(v.body, is_common)`, inlined: this runs for every form of every candidate
+            bodies = [[s for s in v.body if s.hash not in full] or list(v.body) for v in forms]
+            if not item.overlaps_any(chain.from_iterable(bodies)):
                 continue  # nothing in common: every variant scores 0
-            # a variant with the very sentences and title of one already scored scores the same
-            # (republished copies differ in boilerplate only, which `bodies` leaves out)
-            scored: set[tuple[tuple[Sentence, ...], tuple[Sentence, ...]]] = set()
-            for variant, body in zip(variants, bodies, strict=True):
+            for variant, body in zip(forms, bodies, strict=True):
                 same = (tuple(body), variant.title)
                 if same in scored:
                     continue
@@ -239,14 +275,14 @@ class StoryClusterer:
         story = self._stories.get(story_id)
         kept = fp.without_tokens()
         if story is None:
-            story = self._stories[story_id] = _Story(deque(maxlen=self.settings.variants_kept), at, first=kept)
+            story = self._stories[story_id] = _Story(deque(maxlen=self.settings.variants_kept), at, kept)
         else:
-            story.variants.append(kept)
+            story.keep(kept)
         story.last_seen = max(story.last_seen, at)
         story.items_indexed += 1
         key = self._next_key
         self._next_key += 1
-        self.lsh.insert(key, story_id, self._signature(fp))
+        self.lsh.insert(key, story_id, self._band_keys(fp))
         self._signed = None
         self._item_story[key] = story_id
         self._timeline.append((at, key))

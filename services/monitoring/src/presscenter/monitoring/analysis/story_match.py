@@ -4,6 +4,8 @@ Variants of one story, and stories told the same way, share sentences: the overl
 sentences with each distinct story sentence are computed once (`column`). From them, a bound of a
 variant's coverage comes for free (each item sentence matches at most its best overlap, and each
 story sentence at most its own), so only the variants that can still win are matched in full.
+When both have a title, the similarity is at most the titles' coverage, worked out first (once per
+distinct title): a variant whose title cannot beat the best found is not looked at further.
 The similarity found is `fingerprint.similarity`'s.
 """
 
@@ -37,6 +39,8 @@ class ItemComparison:
         # the same, by the sentence object (`Sentence` hashes by identity: no key to build); variants
         # of a story share their sentence objects, so most look-ups end here
         self._by_sentence: dict[Sentence, tuple[list[int], int]] = {}
+        # a variant's title -> its coverage with the item's title
+        self._title_coverage: dict[tuple[Sentence, ...], float] = {}
 
     def overlaps_any(self, sentences: Iterable[Sentence]) -> bool:
         """Whether any of `sentences` overlaps an item sentence."""
@@ -71,11 +75,24 @@ class ItemComparison:
         shorter = min(self._shortest, len(sentence.keys))
         return shared * 2 < shorter or (shared < MIN_RUN and shared < shorter)
 
+    def title_coverage(self, title: tuple[Sentence, ...]) -> float:
+        """`coverage` of the item's title and `title`."""
+        found = self._title_coverage.get(title)
+        if found is None:
+            found = self._title_coverage[title] = coverage(self.fp.title, title)
+        return found
+
     def similarity(self, variant: Fingerprint, other: list[Sentence], at_least: float, above: float) -> float | None:
         """The item's similarity with `variant` (whose body sentences that count are `other`), or
         None when it is sure to be below `at_least` or not above `above`."""
         total = min(self.body_size, sum(len(s.keys) for s in other))
         if total == 0:
+            return None
+        titled = bool(self.fp.title and variant.title)
+        # the title bounds the similarity too, but only from above: a similarity below `at_least`
+        # is still reported when it is the best found (as `fingerprint.similarity` would give it)
+        title = self.title_coverage(variant.title) if titled else 1.0
+        if title <= above:
             return None
         columns = [self.column(b) for b in other]
         by_story_sentence = sum(best for _overlaps, best in columns)
@@ -90,6 +107,6 @@ class ItemComparison:
         if bound < at_least or bound <= above:
             return None
         score = min(1.0, greedy_matched([c[0] for c in columns], len(self.body)) / total)
-        if score and self.fp.title and variant.title:
-            score = min(score, coverage(self.fp.title, variant.title))
+        if score and titled:
+            score = min(score, title)
         return score
