@@ -3,10 +3,22 @@ cools down; steady chatter, one republished story and daily habits are not trend
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
-from presscenter.monitoring.analysis.trends import BurstDetector, TrendAlert, TrendSettings, item_terms
+from presscenter.monitoring.analysis.trends import (
+    BurstDetector,
+    Mention,
+    TrendAlert,
+    TrendSettings,
+    _Counter,
+    _micros,
+    _Term,
+    item_terms,
+)
+from presscenter.monitoring.text.reaccent import Reaccenter
 from presscenter.monitoring.text.sentences import sentences
+from presscenter.monitoring.text.tokenize import tokenize
 
 T0 = datetime(2026, 10, 6, 0, 0, tzinfo=UTC)
 SETTINGS = TrendSettings(warmup=timedelta(hours=2), min_volume=6, min_sources=4, min_stories=3, min_growth=8.0)
@@ -61,6 +73,28 @@ def test_item_terms_are_content_words_and_adjacent_pairs() -> None:
     assert {"mưa", "lớn", "mưa lớn", "ngập", "ngập sâu", "hà nội"} <= set(found.values())
     assert {"mua lon", "ngap"} <= set(found)  # keyed by fold without a labeler
     assert "ở" not in found.values() and "2026" not in found.values()
+
+
+def test_labelled_terms_are_the_labels_of_content_words_and_of_adjacent_pairs() -> None:
+    accents = Reaccenter()
+    for text in FLOOD:
+        accents.learn(tokenize(text))
+    for text in [*FLOOD, *CHATTER, "Mua lon gay ngap sau o Ha Noi 2026", "duong ngap qua troi, xe chet may"]:
+        parts = [sentences(text)]
+        expected: dict[str, str] = {}
+        for sentence in parts[0]:
+            previous = None
+            for token, label in zip(sentence.tokens, accents.labels(sentence.tokens), strict=True):
+                if not token.is_content or token.kind != "word" or len(token.key) < 2:
+                    previous = None
+                    continue
+                expected.setdefault(label, label)
+                if previous is not None:
+                    expected.setdefault(f"{previous} {label}", f"{previous} {label}")
+                previous = label
+        found = item_terms(parts, accents.labels)
+        assert list(found.items()) == list(expected.items())
+    assert "ngập" in item_terms([sentences("duong ngap qua troi")], accents.labels)
 
 
 def test_a_burst_across_sources_and_stories_is_raised_once_then_cools_down() -> None:
@@ -149,3 +183,102 @@ def test_a_term_from_too_few_sources_or_stories_does_not_burst_however_busy() ->
     for n in range(40):
         alerts += many.observe(f"k{n}", at + timedelta(seconds=n), f"src{n % 5}", f"s{n % 6}", terms)
     assert [a.keys for a in alerts] == [("ngập",)]
+
+
+class _EagerDetector(BurstDetector):
+    """The detector as it was before terms were settled lazily (every term settled at each count)
+    and common terms ruled out by their baseline share alone."""
+
+    @staticmethod
+    def _settle(holder: _Counter | _Term, edges: tuple[int, int]) -> None:
+        window_start, oldest = edges
+        recent, buckets = holder.recent, holder.buckets
+        while recent and recent[0].micros < window_start:
+            bucket = recent.popleft().bucket
+            if buckets and buckets[-1][0] == bucket:
+                buckets[-1][1] += 1
+            else:
+                buckets.append([bucket, 1])
+            holder.base += 1
+        while buckets and buckets[0][0] < oldest:
+            holder.base -= buckets.popleft()[1]
+
+    def _bursts(self, key: str, now: datetime) -> bool:
+        s = self.settings
+        term = self._terms[key]
+        if len(term.recent) < s.min_volume:
+            return False
+        if term.quiet_until is not None and term.quiet_until > now:
+            return False
+        if len({m.source for m in term.recent}) < s.min_sources:
+            return False
+        if len({m.story_id for m in term.recent}) < s.min_stories:
+            return False
+        return len(term.recent) / self.expected(key) >= s.min_growth
+
+    def _record(
+        self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]
+    ) -> tuple[datetime, list[str]]:
+        now = self._advance(at)
+        micros = _micros(at)
+        mention = Mention(item_id, at, source, story_id, micros, micros // self._bucket_us)
+        edges = self._edges(now)
+        self._all.recent.append(mention)
+        self._settle(self._all, edges)
+        for key, label in terms.items():
+            term = self._terms.get(key) or self._terms.setdefault(key, _Term(label))
+            term.recent.append(mention)
+            self._settle(term, edges)
+        self._item_terms[item_id] = frozenset(terms)
+        self._item_order.append((at, item_id))
+        self._touches += 1
+        if self._touches % 5000 == 0:
+            for key in [k for k, t in self._terms.items() if not t.recent and t.base <= 0]:
+                term = self._terms[key]
+                if term.quiet_until is None or term.quiet_until < now:
+                    self._settle(term, self._edges(now))
+                    del self._terms[key]
+        return now, [k for k in terms if len(self._terms[k].recent) >= self.settings.min_volume]
+
+
+def test_lazily_settled_terms_give_the_alerts_and_counts_of_settling_every_count() -> None:
+    """11,000 random items (some late by minutes or by a day, bursts of rare terms, labels that
+    change, so a term forgotten and seen again shows): the same alerts item by item, the same
+    terms forgotten, the same expected volume of every term."""
+    rng = random.Random(11)
+    settings = TrendSettings(warmup=timedelta(hours=2), min_volume=6, min_sources=3, min_stories=3, min_growth=4.0)
+    lazy, eager = BurstDetector(settings), _EagerDetector(settings)
+    words = [f"w{n}" for n in range(600)]
+    weights = [1 / (n + 1) for n in range(len(words))]
+    clock = datetime(2026, 10, 6, tzinfo=UTC)
+    burst: list[str] = []
+    burst_left = 0
+    alerts = 0
+    seen: set[str] = set()
+    for n in range(11_000):
+        clock += timedelta(seconds=rng.expovariate(1 / 20))
+        late = rng.random()
+        at = clock - timedelta(minutes=rng.uniform(0, 120)) if late < 0.05 else clock
+        at = clock - timedelta(hours=rng.uniform(24, 26)) if late > 0.99 else at
+        if burst_left == 0 and rng.random() < 0.004:
+            burst, burst_left = [f"b{n}", f"b{n} x"], rng.randrange(10, 40)
+        keys = rng.choices(words, weights, k=rng.randrange(3, 12))
+        if burst_left and rng.random() < 0.6:
+            keys += burst
+            burst_left -= 1
+        if late > 0.99:  # a term only a day-late item has: forgotten at the next clean-up
+            keys.append(f"late{n}")
+        terms = {key: f"{key}/{rng.randrange(3)}" for key in keys}
+        seen.update(terms)
+        args = (f"i{n}", at, f"src{rng.randrange(12)}", f"s{rng.randrange(max(n, 1))}", terms)
+        if n < 500:
+            lazy.restore(*args)
+            eager.restore(*args)
+            continue
+        found = lazy.observe(*args)
+        assert found == eager.observe(*args), n
+        alerts += len(found)
+    assert alerts >= 10
+    assert set(lazy._terms) == set(eager._terms)
+    assert len(eager._terms) < len(seen) - 50  # some were forgotten
+    assert all(lazy.expected(key) == eager.expected(key) for key in eager._terms)

@@ -78,6 +78,8 @@ class _Term:
     buckets: deque[list[int]] = field(default_factory=deque)  # [bucket number, count], oldest first
     base: int = 0
     quiet_until: datetime | None = None
+    # the window edges of its last count, while `recent` holds mentions not settled then (see `_record`)
+    unsettled: tuple[int, int] | None = None
 
 
 def item_terms(
@@ -91,13 +93,24 @@ def item_terms(
     terms: dict[str, str] = {}
     for part in parts:
         for sentence in part:
-            labels = labeler(sentence.tokens) if labeler else [t.accented or t.key for t in sentence.tokens]
+            if labeler is not None:  # terms are their labels: each pair built once
+                last: str | None = None
+                for token, label in zip(sentence.tokens, labeler(sentence.tokens), strict=True):
+                    if not token.is_content or token.kind != "word" or len(token.key) < 2:
+                        last = None
+                        continue
+                    terms.setdefault(label, label)
+                    if last is not None:
+                        pair = f"{last} {label}"
+                        terms.setdefault(pair, pair)
+                    last = label
+                continue
             previous: tuple[str, str] | None = None
-            for token, label in zip(sentence.tokens, labels, strict=True):
+            for token in sentence.tokens:
                 if not token.is_content or token.kind != "word" or len(token.key) < 2:
                     previous = None
                     continue
-                key = label if labeler else token.key
+                key, label = token.key, token.accented or token.key
                 terms.setdefault(key, label)
                 if previous is not None:
                     terms.setdefault(f"{previous[0]} {key}", f"{previous[1]} {label}")
@@ -197,15 +210,20 @@ class BurstDetector:
         """Move window entries older than the window into baseline buckets; drop buckets past the baseline."""
         window_start, oldest = edges
         recent, buckets = holder.recent, holder.buckets
-        while recent and recent[0].micros < window_start:
-            bucket = recent.popleft().bucket
-            if buckets and buckets[-1][0] == bucket:
-                buckets[-1][1] += 1
-            else:
-                buckets.append([bucket, 1])
-            holder.base += 1
+        base = holder.base
+        if recent and recent[0].micros < window_start:
+            last = buckets[-1] if buckets else None
+            while recent and recent[0].micros < window_start:
+                bucket = recent.popleft().bucket
+                base += 1
+                if last is not None and last[0] == bucket:
+                    last[1] += 1
+                else:
+                    last = [bucket, 1]
+                    buckets.append(last)
         while buckets and buckets[0][0] < oldest:
-            holder.base -= buckets.popleft()[1]
+            base -= buckets.popleft()[1]
+        holder.base = base
 
     # --- observing ----------------------------------------------------------------------------
 
@@ -213,12 +231,10 @@ class BurstDetector:
         self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]
     ) -> list[TrendAlert]:
         """Count the item's terms; return the trends it makes fire (usually none)."""
-        now = self._record(item_id, at, source, story_id, terms)
+        now, crowded = self._record(item_id, at, source, story_id, terms)
         if now - (self._started or now) < self.settings.warmup:
             return []
-        known, least = self._terms, self.settings.min_volume
-        bursting = [key for key in terms if len(known[key].recent) >= least and self._bursts(key, now)]
-        return self._alerts_for(bursting, now)
+        return self._alerts_for([key for key in crowded if self._bursts(key, now)], now)
 
     def restore(self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]) -> None:
         """Count a stored item again (after a restart), raising nothing."""
@@ -232,33 +248,59 @@ class BurstDetector:
             term = self._terms.setdefault(key, _Term(label))
             term.quiet_until = max(term.quiet_until or until, until)
 
-    def _record(self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]) -> datetime:
+    def _record(
+        self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]
+    ) -> tuple[datetime, list[str]]:
+        """Count the item's terms; returns the time now and the terms whose window holds
+        `min_volume` mentions (the only ones that can burst), in the order of `terms`.
+
+        Settling a term only ever shortens its window, and settling it later, with later edges,
+        leaves it as settling it at each count would have (mentions leave the window in the same
+        order, into the same buckets), so a term that cannot reach `min_volume` is left unsettled
+        and only remembers the edges of this count (`_Term.unsettled`), for when it is needed (so
+        it keeps fewer than `min_volume` mentions waiting).
+        """
         now = self._advance(at)
         micros = _micros(at)
         mention = Mention(item_id, at, source, story_id, micros, micros // self._bucket_us)
         edges = self._edges(now)
         self._all.recent.append(mention)
         self._settle(self._all, edges)
-        known = self._terms
+        known, least = self._terms, self.settings.min_volume
         window_start, oldest = edges
+        crowded: list[str] = []
         for key, label in terms.items():
             term = known.get(key)
             if term is None:
                 term = known[key] = _Term(label)
             recent = term.recent
             recent.append(mention)
-            # most terms have nothing to settle: the call (for every term of every item) only when one has
+            if len(recent) < least:
+                term.unsettled = edges
+                continue
+            # most terms have nothing to settle: the call only when one has
             buckets = term.buckets
             if recent[0].micros < window_start or (buckets and buckets[0][0] < oldest):
                 self._settle(term, edges)
+            term.unsettled = None
+            crowded.append(key)
         self._item_terms[item_id] = frozenset(terms)
         self._item_order.append((at, item_id))
         self._touches += 1
         if self._touches % 5000 == 0:
             self._forget_idle(now)
-        return now
+        return now, crowded
+
+    def _settled(self, term: _Term) -> _Term:
+        """The term as settled at its last count."""
+        if term.unsettled is not None:
+            self._settle(term, term.unsettled)
+            term.unsettled = None
+        return term
 
     def _forget_idle(self, now: datetime) -> None:
+        for term in self._terms.values():
+            self._settled(term)
         for key in [k for k, t in self._terms.items() if not t.recent and t.base <= 0]:
             term = self._terms[key]
             if term.quiet_until is None or term.quiet_until < now:
@@ -274,6 +316,7 @@ class BurstDetector:
         term = self._terms.get(key)
         if term is None or self._all.base <= 0:
             return self.settings.min_expected
+        self._settled(term)
         share = term.base / self._all.base
         if self._now is not None:
             start, end, around = self._around_now(self._now)
@@ -295,15 +338,22 @@ class BurstDetector:
     def _bursts(self, key: str, now: datetime) -> bool:
         s = self.settings
         term = self._terms[key]
-        if len(term.recent) < s.min_volume:
+        volume = len(term.recent)
+        if volume < s.min_volume:
             return False
         if term.quiet_until is not None and term.quiet_until > now:
+            return False
+        # a common term is too common to grow: `expected` is at least its share over the whole
+        # baseline times the items in the window, so its growth is at most volume / that
+        total = self._all.base
+        least = s.min_expected if total <= 0 else max(s.min_expected, term.base / total * len(self._all.recent))
+        if least > 0 and volume / least < s.min_growth:
             return False
         if not _distinct_at_least(term.recent, "source", s.min_sources):
             return False
         if not _distinct_at_least(term.recent, "story_id", s.min_stories):
             return False
-        return len(term.recent) / self.expected(key) >= s.min_growth
+        return volume / self.expected(key) >= s.min_growth
 
     def _alerts_for(self, bursting: list[str], now: datetime) -> list[TrendAlert]:
         s = self.settings
