@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import count
+from itertools import chain, count
 
 from presscenter.monitoring.text.reaccent import Accents, accents_of
 from presscenter.monitoring.text.sentences import Sentence, sentences
@@ -27,7 +27,7 @@ from presscenter.shared.text import normalize
 
 SHINGLE_SIZE = 3
 MAX_REMEMBERED_CHUNKS = 100_000
-_CUT = re.compile(r"(?<=[.!?…])\s+")
+_CUT = re.compile(r"[.!?…](\s+)")  # a cut is the white space (group 1) after a sentence's end
 _SEGMENT_SPAN = 1 << 20  # more segments than a chunk can have
 
 
@@ -59,7 +59,7 @@ def _build(text: str) -> Chunk:
     found, open_end = tokenize_normal(text, next(_bases) * _SEGMENT_SPAN)
     tokens = tuple(found)
     parts = tuple(sentences(text, list(tokens)))
-    grams = frozenset(stable_hash(g) for s in parts for g in ngrams(s.keys, SHINGLE_SIZE))
+    grams = frozenset(map(stable_hash, chain.from_iterable(ngrams(s.keys, SHINGLE_SIZE) for s in parts)))
     content = frozenset(t.key for t in tokens if t.is_content)
     return Chunk(tokens, parts, grams, open_end, content, accents_of(tokens))
 
@@ -84,17 +84,14 @@ def chunks(text: str) -> list[Chunk]:
     text = normalize(text)
     out: list[Chunk] = []
     start = 0
-    ends = [(m.start(), m.end()) for m in _CUT.finditer(text)]
-    ends.append((len(text), len(text)))
-    for end, next_start in ends:
-        if end == start:
-            start = next_start
-            continue
+    for cut in _CUT.finditer(text):  # each cut ends a non-empty piece: a sentence's end comes first
+        end, next_start = cut.span(1)
         chunk = _tokenised(text[start:end])
-        if chunk.open_end and end < len(text):
+        if chunk.open_end:
             continue  # not cut next to a number: tokenise it with what follows
-        if any(c is chunk for c in out):
-            chunk = _copy(chunk)
-        out.append(chunk)
+        out.append(_copy(chunk) if any(c is chunk for c in out) else chunk)
         start = next_start
+    if start < len(text):
+        chunk = _tokenised(text[start:])
+        out.append(_copy(chunk) if any(c is chunk for c in out) else chunk)
     return out

@@ -154,34 +154,39 @@ _Raw = tuple[str, str, int, int, str, int]
 def _scan(text: str, segment_base: int = 0) -> tuple[list[_Raw], set[int]]:
     """The raw tokens of `text` and the segments typed without diacritics."""
     raws: list[_Raw] = []
+    append = raws.append
     breaks = [m.start() for m in _SEGMENT_BREAK.finditer(text)]
     breaks.append(len(text) + 1)
     b = last_end = 0
     segment = segment_base
-    words: dict[int, list[int]] = {}  # segment -> [words, marked words]
+    bare: set[int] = set()
+    # segments only grow, so the words of one are consecutive: counted until the next one starts
+    counted, words, marked = segment, 0, 0
     for m in _TOKEN.finditer(text):
-        start = m.start()
+        start, end = m.span()
         while breaks[b] < last_end:
             b += 1
         if breaks[b] < start:
             segment += 1
-        last_end = m.end()
+        last_end = end
         kind = m.lastgroup
         if kind == "word":
             surface = m.group()
-            raws.append(("word", surface, start, last_end, "", segment))
-            counts = words.get(segment)
-            if counts is None:
-                counts = words[segment] = [0, 0]
-            counts[0] += 1
-            counts[1] += _lexeme(surface).marked
+            append(("word", surface, start, end, "", segment))
+            if segment != counted:
+                if marked < BARE_SEGMENT_RATIO * words:
+                    bare.add(counted)
+                counted, words, marked = segment, 0, 0
+            words += 1
+            marked += (_lexemes.get(surface) or _lexeme(surface)).marked
         elif kind in ("url", "mention"):
             segment += 1
         elif kind in ("number", "unit"):
-            raws.append(("number", m.group("number"), start, last_end, m.group("unit") or "", segment))
+            append(("number", m.group("number"), start, end, m.group("unit") or "", segment))
         else:
-            raws.append((kind or "word", m.group(), start, last_end, "", segment))
-    bare = {seg for seg, (count, marked) in words.items() if marked < BARE_SEGMENT_RATIO * count}
+            append((kind or "word", m.group(), start, end, "", segment))
+    if marked < BARE_SEGMENT_RATIO * words:
+        bare.add(counted)
     return raws, bare
 
 
