@@ -93,27 +93,19 @@ def item_terms(
     terms: dict[str, str] = {}
     for part in parts:
         for sentence in part:
-            if labeler is not None:  # terms are their labels: each pair built once
-                last: str | None = None
-                for token, label in zip(sentence.tokens, labeler(sentence.tokens), strict=True):
-                    if not token.is_content or token.kind != "word" or len(token.key) < 2:
-                        last = None
-                        continue
-                    terms.setdefault(label, label)
-                    if last is not None:
-                        pair = f"{last} {label}"
-                        terms.setdefault(pair, pair)
-                    last = label
-                continue
+            tokens = sentence.tokens
+            labels = labeler(tokens) if labeler else [t.accented or t.key for t in tokens]
             previous: tuple[str, str] | None = None
-            for token in sentence.tokens:
+            for token, label in zip(tokens, labels, strict=True):
                 if not token.is_content or token.kind != "word" or len(token.key) < 2:
                     previous = None
                     continue
-                key, label = token.key, token.accented or token.key
+                key = label if labeler else token.key
                 terms.setdefault(key, label)
                 if previous is not None:
-                    terms.setdefault(f"{previous[0]} {key}", f"{previous[1]} {label}")
+                    pair = f"{previous[0]} {key}"
+                    # with a labeler a term is its label: the pair's key is its label too
+                    terms.setdefault(pair, pair if labeler else f"{previous[1]} {label}")
                 previous = (key, label)
     return terms
 
