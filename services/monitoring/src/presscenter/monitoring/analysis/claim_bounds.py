@@ -107,10 +107,10 @@ def bounds(
     if candidates is None:  # most items: rejected before the windows are worked out
         return None
     item = _Item(index, spans)
-    usable = item.usable(floor or 0.0, candidates)
-    if usable is None:
+    found = item.usable(floor or 0.0, candidates)
+    if found is None:
         return None
-    slots, usable = usable
+    slots, usable = found
     return Bounds(spans, slots, item.upper(slots, score_weights, weight, usable))
 
 
@@ -215,12 +215,12 @@ class _Item:
         if len(slots) > FEW_SLOTS:
             postings = self.index.postings(list(keys))
             posted = np.concatenate([found for found, _times in postings])
-            times = np.concatenate([found for _slots, found in postings])
+            posted_times = np.concatenate([found for _slots, found in postings])
             rows_of = np.repeat(np.arange(len(postings)), [len(found) for found, _times in postings])
             columns_of = self._columns(slots)
             kept = columns_of[posted] >= 0
             held = np.zeros((len(keys), len(slots)))
-            held[rows_of[kept], columns_of[posted[kept]]] = times[kept]
+            held[rows_of[kept], columns_of[posted[kept]]] = posted_times[kept]
             return held
         counts_of = self.index.counts
         rows: list[int] = []

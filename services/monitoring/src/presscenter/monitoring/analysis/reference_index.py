@@ -150,7 +150,7 @@ class ReferenceIndex:
         arrays = [self._token_ids[s] for s in slots.tolist()]
         ids = np.concatenate(arrays) if arrays else NO_SLOTS
         owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
-        return np.bincount(owner, weights=self._idf(ids), minlength=len(arrays))
+        return np.bincount(owner, weights=self._idf(ids), minlength=len(arrays))  # type: ignore[return-value]  # floats, weighted
 
     def refresh(self) -> None:
         """Recompute the totals the filter compares with, once `refresh_docs` documents came since the last time."""
@@ -162,7 +162,7 @@ class ReferenceIndex:
             owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
             self._all_tokens = (owner, np.concatenate(arrays) if arrays else NO_SLOTS)
         owner, ids = self._all_tokens
-        totals = np.bincount(owner, weights=self._idf(ids), minlength=len(self.filter_total))
+        totals: Floats = np.bincount(owner, weights=self._idf(ids), minlength=len(self.filter_total))  # type: ignore[assignment]
         self.filter_total = totals
         self._floors = None
 

@@ -168,7 +168,7 @@ class StoryClusterer:
         self._timeline: deque[tuple[datetime, int]] = deque()
         self._next_key = 0
         self._now: datetime | None = None
-        self._signed: tuple[Fingerprint, BandKeys] | None = None  # the band keys of the last item
+        self._last_bands: tuple[Fingerprint, BandKeys] | None = None  # the band keys of the last item
         # rare shingles -> their signature (read only) and its band keys, oldest first
         self._signatures: dict[frozenset[int], tuple[Signature, BandKeys]] = {}
 
@@ -205,10 +205,10 @@ class StoryClusterer:
     def _band_keys(self, fp: Fingerprint) -> BandKeys:
         """The band keys of the MinHash of the item's rare shingles (worked out once between
         looking up and indexing)."""
-        if self._signed is not None and self._signed[0] is fp:
-            return self._signed[1]
+        if self._last_bands is not None and self._last_bands[0] is fp:
+            return self._last_bands[1]
         bands = self.signature(self._rare_shingles(fp))[1]
-        self._signed = (fp, bands)
+        self._last_bands = (fp, bands)
         return bands
 
     def candidates(self, fp: Fingerprint) -> list[str]:
@@ -283,7 +283,7 @@ class StoryClusterer:
         key = self._next_key
         self._next_key += 1
         self.lsh.insert(key, story_id, self._band_keys(fp))
-        self._signed = None
+        self._last_bands = None
         self._item_story[key] = story_id
         self._timeline.append((at, key))
         self.sentence_stories.add_all([s.hash for s in fp.body], story_id)
