@@ -188,8 +188,9 @@ def proxy() -> Iterator[TcpProxy]:
 def cut_links(
     proxy: TcpProxy, sent: list[uuid.UUID], done: threading.Event, cut_at: int, away_at: int
 ) -> threading.Thread:
-    """A running thread that cuts the link three times once `cut_at` events were sent, then takes the
-    port away for 0.3 s once `away_at` were (or stops waiting when `done` is set)."""
+    """A running thread that cuts the link three times once `cut_at` events were sent, each cut once
+    the publisher has reconnected after the last (a cut with no connection open proves nothing),
+    then takes the port away for 0.3 s once `away_at` were (or stops waiting when `done` is set)."""
 
     def wait_for(count: int) -> None:
         while len(sent) < count and not done.is_set():
@@ -198,8 +199,11 @@ def cut_links(
     def sabotage() -> None:
         wait_for(cut_at)
         for _ in range(3):
+            accepted = proxy.connections_accepted
             proxy.kill_connections()
-            time.sleep(0.02)
+            deadline = time.monotonic() + 5
+            while proxy.connections_accepted == accepted and not done.is_set() and time.monotonic() < deadline:
+                time.sleep(0.002)
         wait_for(away_at)
         proxy.stop()
         time.sleep(0.3)
