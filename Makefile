@@ -12,6 +12,7 @@ PACKAGES := shared $(addprefix services/,$(SERVICES)) services/gateway
 NAMEKO_TESTS := shared/tests $(addsuffix /tests,$(addprefix services/,$(SERVICES))) tests
 GATEWAY_TESTS := services/gateway/tests
 PYTEST_ARGS ?=
+MYPYC := mypy==2.4.1  # compiles monitoring's analysis (services/monitoring/setup.py); pinned with its build-system
 
 .PHONY: help setup rabbitmq run test lint format contracts contracts-check \
         test-nameko test-gateway eval-monitoring clean
@@ -21,14 +22,26 @@ help:
 	@echo "make test   - set up, lint, check contracts, run every test"
 	@echo "make contracts - re-export JSON Schemas and docs/asyncapi.yaml"
 
-$(STAMP): $(addsuffix /pyproject.toml,$(PACKAGES)) Makefile
+$(STAMP): $(addsuffix /pyproject.toml,$(PACKAGES)) services/monitoring/setup.py Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e "shared[service,testing]" \
-	    $(foreach s,$(SERVICES),-e "services/$(s)[test]") -e "services/gateway[test]" ruff==0.17.6
+	MONITORING_PURE_PYTHON=1 $(BIN)/python -m pip install -q -e "shared[service,testing]" \
+	    $(foreach s,$(SERVICES),-e "services/$(s)[test]") -e "services/gateway[test]" ruff==0.17.6 $(MYPYC)
 	@touch $(STAMP)
 
-setup: $(STAMP) rabbitmq
+# Monitoring's analysis hot path, compiled in place with mypyc (services/monitoring/setup.py says
+# which modules): rebuilt whenever one of its sources changes, so tests and benchmarks run what a
+# built image runs. A module's stale build is removed first (an extension shadows its .py file);
+# the tests refuse to run on an extension older than its source (presscenter.shared.testing.compiled).
+MONITORING_SRC := services/monitoring/src/presscenter/monitoring
+MONITORING_NATIVE := $(VENV)/.monitoring-native
+$(MONITORING_NATIVE): $(STAMP) $(wildcard $(MONITORING_SRC)/analysis/*.py $(MONITORING_SRC)/text/*.py)
+	find services/monitoring/src -name '*.so' -delete
+	cd services/monitoring && ../../$(BIN)/python setup.py -q build_ext --inplace
+	find services/monitoring/src -name '*.so' -exec touch {} +  # built from the sources as they are now
+	@touch $(MONITORING_NATIVE)
+
+setup: $(STAMP) $(MONITORING_NATIVE) rabbitmq
 
 rabbitmq:
 	@scripts/ensure-rabbitmq.sh
@@ -58,11 +71,12 @@ test-gateway: setup
 test: setup lint contracts-check k8s-validate test-nameko test-gateway
 
 # Monitoring's detection quality on a labelled stream (default: the shared dev set beside the checkout).
-eval-monitoring: $(STAMP)
+eval-monitoring: $(STAMP) $(MONITORING_NATIVE)
 	$(BIN)/python -m presscenter.monitoring.evaluation $(or $(STREAM),../shared/data/monitoring/dev) $(or $(OUT),.run/eval-monitoring)
 
 clean:
-	rm -rf $(VENV) .run
+	rm -rf $(VENV) .run services/monitoring/build
+	find services/monitoring/src -name '*.so' -delete
 
 # Images, compose stack, Kubernetes manifests and their offline validation.
 include deploy/deploy.mk

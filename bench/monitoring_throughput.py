@@ -16,6 +16,8 @@ baseline and analysis, each in a fresh interpreter (no cache carries over from a
 with the garbage collector set as the service sets it (`presscenter.monitoring.runtime`).
 Beside items/s (wall clock), each run reports the process CPU µs per item, which another process
 on the machine inflates much less.
+The analysis runs as `make setup` built it, its hot modules compiled with mypyc (`compiled` in the
+results; a checkout without the built extensions runs them interpreted).
 Results go to bench/results/monitoring_throughput.json.
 """
 
@@ -39,6 +41,7 @@ from typing import Any
 from presscenter.monitoring.evaluation.replay import item_of, read_jsonl, replay
 from presscenter.monitoring.runtime import tune_gc
 from presscenter.monitoring.text.tokenize import tokenize
+from presscenter.shared.testing.compiled import is_compiled
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "monitoring_throughput.json"
@@ -740,6 +743,8 @@ def main(argv: list[str] | None = None) -> int:
         "per_run": {k: [round(v, 1) for v in figures[k]] for k in ("baseline", "analysis", *CPU_FIGURES)},
         "found": figures["found"],
         "machine": f"{os.cpu_count()} cores, 1 used, Python {sys.version.split()[0]}",
+        # the analysis's hot modules as built by `make setup` (mypyc) or interpreted (MONITORING_PURE_PYTHON)
+        "compiled": is_compiled("presscenter.monitoring.analysis.stories"),
         "load_average_after": os.getloadavg()[0],
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -750,7 +755,7 @@ def main(argv: list[str] | None = None) -> int:
     status = "ok" if result["meets_target"] else "MISSED"
     print(f"{'whole analysis, ' + str(len(builder.claims)) + ' claims':<40}{analysis:>10.0f}{analysis_cpu:>13.0f}"
           f"{result['ratio']:>8.2f}{'>= ' + str(TARGET_ITEMS_PER_S):>10}  {status}")  # fmt: skip
-    print(f"load average after: {result['load_average_after']:.2f}")
+    print(f"load average after: {result['load_average_after']:.2f}; analysis compiled: {result['compiled']}")
     print(f"found: {figures['found']}  -> {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -4,21 +4,21 @@ cools down; steady chatter, one republished story and daily habits are not trend
 from __future__ import annotations
 
 import random
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from presscenter.monitoring.analysis.trends import (
     BurstDetector,
-    Mention,
     TrendAlert,
     TrendSettings,
     _Counter,
-    _micros,
     _Term,
     item_terms,
 )
 from presscenter.monitoring.text.reaccent import Reaccenter
 from presscenter.monitoring.text.sentences import sentences
 from presscenter.monitoring.text.tokenize import tokenize
+from presscenter.shared.testing.compiled import interpreted
 
 T0 = datetime(2026, 10, 6, 0, 0, tzinfo=UTC)
 SETTINGS = TrendSettings(warmup=timedelta(hours=2), min_volume=6, min_sources=4, min_stories=3, min_growth=8.0)
@@ -185,9 +185,13 @@ def test_a_term_from_too_few_sources_or_stories_does_not_burst_however_busy() ->
     assert [a.keys for a in alerts] == [("ngập",)]
 
 
-class _EagerDetector(BurstDetector):
+REFERENCE = interpreted("presscenter.monitoring.analysis.trends")
+
+
+class _EagerDetector(REFERENCE.BurstDetector):
     """The detector as it was before terms were settled lazily (every term settled at each count)
-    and common terms ruled out by their baseline share alone."""
+    and common terms ruled out by their baseline share alone: a subclass of the interpreted
+    detector (a compiled class has no Python subclasses), compared by value with the installed one."""
 
     @staticmethod
     def _settle(holder: _Counter | _Term, edges: tuple[int, int]) -> None:
@@ -220,13 +224,13 @@ class _EagerDetector(BurstDetector):
         self, item_id: str, at: datetime, source: str, story_id: str, terms: dict[str, str]
     ) -> tuple[datetime, list[str]]:
         now = self._advance(at)
-        micros = _micros(at)
-        mention = Mention(item_id, at, source, story_id, micros, micros // self._bucket_us)
+        micros = REFERENCE._micros(at)
+        mention = REFERENCE.Mention(item_id, at, source, story_id, micros, micros // self._bucket_us)
         edges = self._edges(now)
         self._all.recent.append(mention)
         self._settle(self._all, edges)
         for key, label in terms.items():
-            term = self._terms.get(key) or self._terms.setdefault(key, _Term(label))
+            term = self._terms.get(key) or self._terms.setdefault(key, REFERENCE._Term(label))
             term.recent.append(mention)
             self._settle(term, edges)
         self._item_terms[item_id] = frozenset(terms)
@@ -276,7 +280,7 @@ def test_lazily_settled_terms_give_the_alerts_and_counts_of_settling_every_count
             eager.restore(*args)
             continue
         found = lazy.observe(*args)
-        assert found == eager.observe(*args), n
+        assert [asdict(a) for a in found] == [asdict(a) for a in eager.observe(*args)], n
         alerts += len(found)
     assert alerts >= 10
     assert set(lazy._terms) == set(eager._terms)

@@ -2,6 +2,8 @@
 
 - Applies eventlet's monkey patch before tests are collected, as nameko requires; the
   gateway's asyncio tests opt out with `--no-eventlet`.
+- Refuses to run when a compiled module is older than its source (`make setup` rebuilds it):
+  the extension would shadow the edit.
 - `embedded_mongo`: one real nx-27017 server process for the session.
 - `mongo_uri` / `service_config`: a fresh database name per test on that server, plus a
   fresh RabbitMQ vhost (nameko's `rabbit_config`), as the config of a nameko container.
@@ -40,6 +42,15 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         import eventlet
 
     eventlet.monkey_patch()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from presscenter.shared.testing.compiled import stale_extensions
+
+    stale = stale_extensions(session.config.rootpath)
+    if stale:
+        names = ", ".join(str(p.relative_to(session.config.rootpath)) for p in stale)
+        raise pytest.UsageError(f"edited since it was compiled: {names}; run `make setup` to rebuild")
 
 
 @pytest.fixture(scope="session")
