@@ -21,8 +21,8 @@ PACKAGE = Path("src", "presscenter", "monitoring")
 # The analysis's per-item loops: stories, claim matching, trends and the text under them.
 COMPILED = [
     *(PACKAGE / "analysis" / f"{name}.py" for name in (
-        "claims", "fingerprint", "minhash", "references", "stories", "story_match",
-        "terms", "trends",
+        "claim_bounds", "claims", "contradictions", "engine", "fingerprint", "minhash", "reference_index",
+        "references", "refutation", "spread", "stories", "story_match", "terms", "trends",
     )),
     *(PACKAGE / "text" / f"{name}.py" for name in (
         "chunks", "matching", "reaccent", "sentences", "shingles", "spellings",
