@@ -4,14 +4,16 @@ The modules in `COMPILED` are plain, fully type-annotated Python; mypyc turns ea
 extension that does the same thing faster (native classes, attribute slots, unboxed ints, direct
 calls between compiled functions). Everything else, and every behaviour, stays Python's.
 
-`MONITORING_PURE_PYTHON=1` builds without compiling anything (the same code, interpreted): the
-Makefile's editable install uses it and then compiles in place with `make monitoring-native`, so
-the compiled modules are rebuilt whenever their sources change.
+`MONITORING_PURE_PYTHON=1` builds without compiling anything (the same code, interpreted), and so
+does a machine without a C compiler (with a warning). The Makefile's editable install sets it, then
+compiles in place (`make setup`), again whenever one of the sources changes.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 from setuptools import setup
@@ -33,6 +35,10 @@ MYPY_OPTIONS = ["--ignore-missing-imports", "--follow-imports=silent", "--explic
 
 def ext_modules() -> list:
     if os.environ.get("MONITORING_PURE_PYTHON") == "1":
+        return []
+    compiler = os.environ.get("CC", "cc").split()[0]
+    if not shutil.which(compiler):
+        print(f"presscenter-monitoring: no C compiler ({compiler}): the analysis runs interpreted", file=sys.stderr)
         return []
     from mypyc.build import mypycify
 
