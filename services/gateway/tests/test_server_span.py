@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -16,6 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from presscenter.gateway.app import create_app
 from presscenter.gateway.server_span import LeanServerSpan
 from presscenter.gateway.settings import GatewaySettings
+from presscenter.shared.tracer_provider import build_tracer_provider
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 REQUESTS: list[tuple[str, str, dict[str, str]]] = [
@@ -119,3 +121,38 @@ async def test_a_response_without_content_length_records_no_size_of_another() ->
         streamed = await http.get("/span-test/stream")
     assert "content-length" not in streamed.headers and streamed.text == "data: 1\n\n"
     assert sizes.sizes == [int(ok.headers["content-length"])]
+
+
+@pytest.mark.anyio
+async def test_unrecorded_requests_still_carry_the_callers_trace_on() -> None:
+    """With no span processor (no OTLP endpoint) nothing is recorded, yet each route runs in a span
+    of the caller's trace, or of a new one, and what the RPC client injects carries it on; once a
+    processor is added the same requests are recorded as server spans again."""
+    provider = build_tracer_provider("gateway-span-test", None)
+    settings = GatewaySettings(amqp_uri="amqp://guest:guest@127.0.0.1:1/none", rate_limit_ip_per_second=0)
+    app = create_app(settings, tracer_provider=provider)
+
+    @app.get("/span-test/context")
+    async def current() -> dict[str, Any]:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # what the RPC client puts in the call's headers
+        span = trace.get_current_span()
+        return {"traceparent": carrier.get("traceparent"), "recording": span.is_recording()}
+
+    transport = httpx.ASGITransport(app=app, client=("10.0.0.7", 51000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+        continued = (await http.get("/span-test/context", headers={"traceparent": PARENT})).json()
+        fresh = [(await http.get("/span-test/context")).json() for _ in range(2)]
+        exporter = InMemorySpanExporter()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        recorded = (await http.get("/span-test/context", headers={"traceparent": PARENT})).json()
+
+    parent_trace, parent_span = PARENT.split("-")[1:3]
+    _, trace_id, span_id, flags = continued["traceparent"].split("-")
+    assert (trace_id, continued["recording"], flags) == (parent_trace, False, "00")
+    assert span_id not in (parent_span, "0" * 16)  # a span of its own in the caller's trace
+    fresh_traces = {f["traceparent"].split("-")[1] for f in fresh}
+    assert len(fresh_traces) == 2 and parent_trace not in fresh_traces and "0" * 32 not in fresh_traces
+    assert recorded["recording"] and recorded["traceparent"].split("-")[1] == parent_trace
+    [server] = [s for s in exporter.get_finished_spans() if s.kind.name == "SERVER"]
+    assert server.name == "GET /span-test/context" and server.context.trace_id == int(parent_trace, 16)

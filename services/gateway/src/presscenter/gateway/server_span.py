@@ -18,6 +18,7 @@ response came before it, and concurrent requests recorded each other's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from timeit import default_timer as otel_timer  # the instrumentation's clock
 
 from opentelemetry import context, trace
@@ -35,8 +36,9 @@ from opentelemetry.instrumentation.asgi import (
 from opentelemetry.instrumentation.asgi import _collect_target_attribute as collect_target_attribute
 from opentelemetry.instrumentation.propagators import get_global_response_propagator
 from opentelemetry.instrumentation.utils import _start_internal_or_server_span, is_http_instrumentation_enabled
+from opentelemetry.propagate import extract
 from opentelemetry.semconv._incubating.attributes.http_attributes import HTTP_TARGET
-from opentelemetry.trace import Status, StatusCode, set_span_in_context
+from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
 from opentelemetry.util.http import _parse_url_query
 from starlette.types import Message, Receive, Scope, Send
 
@@ -57,8 +59,10 @@ def content_length(message: Message) -> int | None:
 class LeanServerSpan:
     """`instrumented`'s server span and metrics, for HTTP requests in the gateway's configuration."""
 
-    def __init__(self, instrumented: OpenTelemetryMiddleware) -> None:
+    def __init__(self, instrumented: OpenTelemetryMiddleware, records_spans: Callable[[], bool] = lambda: True) -> None:
+        """`records_spans`: whether the tracer provider records spans now (see `_unrecorded`)."""
         self.instrumented = instrumented
+        self.records_spans = records_spans
         self.app = instrumented.app
         self.lean = (
             instrumented._sem_conv_opt_in_mode is DEFAULT_MODE
@@ -80,6 +84,9 @@ class LeanServerSpan:
         _, _, url = get_host_port_url_tuple(scope)
         if otel.excluded_urls and otel.excluded_urls.url_disabled(url):
             await self.app(scope, receive, send)
+            return
+        if not self.records_spans():
+            await self._unrecorded(scope, receive, send)
             return
         span_name, additional_attributes = otel.default_span_details(scope)
         attributes = collect_request_attributes(scope, DEFAULT_MODE)
@@ -129,6 +136,23 @@ class LeanServerSpan:
                 context.detach(token)
             if span.is_recording():
                 span.end()
+
+    async def _unrecorded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request in a server span that is not recorded, made without the work of a recorded one.
+
+        With no span processor the provider drops every span (`presscenter.shared.tracer_provider`),
+        and the gateway sets no meter provider for the instrumentation's metrics (`telemetry`): the
+        attributes, the status, the `send` wrapper and the metrics would all go nowhere. What counts
+        is kept: the span continues the caller's trace (`traceparent`) or starts a new one, with ids,
+        and is current while the route runs, so the RPC calls it makes carry the trace on."""
+        parent = extract(scope, getter=asgi_getter)
+        span = self.instrumented.tracer.start_span("HTTP", context=parent, kind=SpanKind.SERVER)
+        token = context.attach(set_span_in_context(span, parent))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            context.detach(token)
+            span.end()
 
     def _record_metrics(
         self,

@@ -14,19 +14,23 @@ route before the request by matching the path against every route of the app in 
 the gateway's own CPU per request with this many routes); the span starts as `METHOD` and
 `edge.RequestEdgeMiddleware` renames it from the route Starlette matched (`scope["route"]`). The
 instrumentation's middleware is wrapped in `server_span.LeanServerSpan`, which makes the same span
-and metrics with less work per request.
+and metrics with less work per request, and only the span's context while spans are not recorded.
+The instrumentation's HTTP metrics are not collected (a no-op meter provider): the gateway's
+metrics are Prometheus, at `/metrics`.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.util.http import sanitize_method
 from starlette.types import ASGIApp, Scope
@@ -34,7 +38,7 @@ from starlette.types import ASGIApp, Scope
 from presscenter.gateway.server_span import LeanServerSpan
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.shared.redaction import REDACTED
-from presscenter.shared.tracer_provider import build_tracer_provider
+from presscenter.shared.tracer_provider import ProcessTracerProvider, build_tracer_provider
 
 UNTRACED_URLS = "/healthz,/readyz,/metrics"
 
@@ -100,12 +104,22 @@ def matched_route(scope: Scope) -> str | None:
     return str(path) if path else None
 
 
+def records_spans_of(provider: trace.TracerProvider) -> Callable[[], bool]:
+    """Whether `provider` records spans now: a `ProcessTracerProvider` says so (it starts recording
+    once a span processor is added); any other provider is taken to record."""
+    if isinstance(provider, ProcessTracerProvider):
+        return lambda: provider.records_spans
+    return lambda: True
+
+
 def instrument_app(app: FastAPI, tracer_provider: trace.TracerProvider) -> None:
     """Server spans for every request but the probes and /metrics; no per-chunk send/receive spans;
     each span named after its route once routed (by `edge.RequestEdgeMiddleware`, see the module's docstring)."""
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=tracer_provider,
+        # The gateway's metrics are Prometheus (`/metrics`); the instrumentation's own go nowhere.
+        meter_provider=NoOpMeterProvider(),
         excluded_urls=UNTRACED_URLS,
         exclude_spans=["receive", "send"],
         server_request_hook=scrub_query_attributes,
@@ -119,7 +133,7 @@ def instrument_app(app: FastAPI, tracer_provider: trace.TracerProvider) -> None:
         server_span = getattr(stack, "app", None)
         if isinstance(server_span, OpenTelemetryMiddleware):
             server_span.default_span_details = span_details_before_routing
-            stack.app = LeanServerSpan(server_span)  # type: ignore[attr-defined]
+            stack.app = LeanServerSpan(server_span, records_spans_of(tracer_provider))  # type: ignore[attr-defined]
         return stack
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
