@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = Path("src", "presscenter", "monitoring")
@@ -33,7 +33,7 @@ COMPILED = [
 MYPY_OPTIONS = ["--ignore-missing-imports", "--follow-imports=silent", "--explicit-package-bases"]
 
 
-def ext_modules() -> list:
+def ext_modules() -> list[Extension]:
     if os.environ.get("MONITORING_PURE_PYTHON") == "1":
         return []
     compiler = os.environ.get("CC", "cc").split()[0]
