@@ -4,11 +4,12 @@ at a time, and bursts (`publish_many`: one wait for the confirms of many events)
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pika
@@ -192,19 +193,18 @@ def cut_links(
     the publisher has reconnected after the last (a cut with no connection open proves nothing),
     then takes the port away for 0.3 s once `away_at` were (or stops waiting when `done` is set)."""
 
-    def wait_for(count: int) -> None:
-        while len(sent) < count and not done.is_set():
+    def until(condition: Callable[[], bool], seconds: float = math.inf) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition() and not done.is_set() and time.monotonic() < deadline:
             time.sleep(0.002)
 
     def sabotage() -> None:
-        wait_for(cut_at)
+        until(lambda: len(sent) >= cut_at)
         for _ in range(3):
             accepted = proxy.connections_accepted
             proxy.kill_connections()
-            deadline = time.monotonic() + 5
-            while proxy.connections_accepted == accepted and not done.is_set() and time.monotonic() < deadline:
-                time.sleep(0.002)
-        wait_for(away_at)
+            until(lambda: proxy.connections_accepted != accepted, seconds=5)  # noqa: B023 - called at once
+        until(lambda: len(sent) >= away_at)
         proxy.stop()
         time.sleep(0.3)
         proxy.start()
