@@ -150,3 +150,23 @@ def test_replaying_a_stream_directory_writes_predictions_for_every_item(tmp_path
     assert by_id["it20"]["claim_id"] is None and by_id["it0"]["claim_id"] is None
     assert (tmp_path / "out" / "trend_alerts.jsonl").exists()
     assert [a["claim_id"] for a in result.misinformation_alerts] == ["C-cau"]
+
+
+def test_an_item_of_a_linked_story_inherits_its_claim_only_if_it_says_something_of_it() -> None:
+    """A story gathers near-duplicates: a copy of the article without the claim's sentence is in the
+    story the claim's article linked, but says nothing of the claim and must not be flagged."""
+    engine = MonitoringEngine()
+    engine.register_claim(CLAIM)
+    body = (
+        "Công ty đường sắt cho biết cầu Long Biên đang được bảo trì định kỳ. Các phương tiện qua cầu cần "
+        "giảm tốc độ trong thời gian thi công. Lực lượng chức năng túc trực tại hai đầu cầu suốt ngày đêm. "
+        "Người dân theo dõi thông báo trên cổng thông tin điện tử của thành phố."
+    )
+    article = engine.observe(item(40, "forum.vn", f"Cầu Long Biên sẽ bị phá dỡ vào cuối năm nay. {body}", 0))
+    assert article.spreads == "C-cau"
+    copy = engine.observe(item(41, "news.vn", f"Bản tin giao thông sáng nay. {body}", 20))
+    assert copy.story_id == article.story_id
+    assert copy.spreads is None and copy.claim is None
+    rumour = "Tiec qua, cau Long Bien se bi pha do vao cuoi nam nay."
+    shared = engine.observe(item(42, "zalo.me/g/x", f"{rumour} {body}", 40))
+    assert shared.story_id == article.story_id and shared.spreads == "C-cau"

@@ -192,7 +192,9 @@ class MonitoringEngine:
             return None
         claim_id, score = linked
         hit = self.claims.check(claim_id, parts, fp.tokens)
-        if hit is None:
+        # the item must itself say something of the claim: a story can gather items that share
+        # only boilerplate with the one that linked it, and those must not all inherit the claim
+        if hit is None or hit.score < self.claims.settings.refute_threshold:
             return None
         inherited = round(max(hit.score, score * INHERITED_DISCOUNT), 4)
         return ClaimHit(claim_id, inherited, hit.stance, "story", hit.window, hit.signals)
