@@ -152,3 +152,43 @@ def test_changing_or_forgetting_a_claim_updates_the_index(matcher: ClaimMatcher)
     matcher.forget("C-xe-may")
     assert hit(matcher, "Tiếc quá, cầu Long Biên sẽ bị phá dỡ vào cuối năm nay") is None
     assert "C-xe-may" not in matcher
+
+
+BRIDGE_SOON = Claim("C-cau-thang-sau", "Cầu Long Biên sẽ bị tháo dỡ vào tháng sau", "so-gtvt")
+BRIDGE_NEXT_YEAR = Claim("C-cau-nam-sau", "Cầu Long Biên sẽ bị tháo dỡ vào năm sau", "so-gtvt")
+# what both claims share, cut off before the words that tell them apart
+CUT_SHORT = "Thật hay giả vậy?: Cau Long Bien se bi thao do vao..."
+
+
+def _two_bridge_claims() -> ClaimMatcher:
+    matcher = ClaimMatcher(TermStats(), ClaimSettings(learn_threshold=0.55))
+    matcher.register(BRIDGE_SOON)
+    matcher.register(BRIDGE_NEXT_YEAR)
+    return matcher
+
+
+@pytest.mark.parametrize("spreading", [BRIDGE_SOON, BRIDGE_NEXT_YEAR])
+def test_a_post_cut_short_where_two_claims_agree_goes_to_the_one_spreading_now(spreading: Claim) -> None:
+    matcher = _two_bridge_claims()
+    told = hit(matcher, spreading.text)
+    assert told is not None and told.claim_id == spreading.claim_id and told.stance == "spread"
+    matcher.learn(told)
+    found = hit(matcher, CUT_SHORT)
+    assert found is not None and found.claim_id == spreading.claim_id
+
+
+def test_a_window_two_claims_share_is_not_learned_as_a_way_of_telling_either() -> None:
+    matcher = _two_bridge_claims()
+    cut_short = hit(matcher, CUT_SHORT)
+    assert cut_short is not None and cut_short.stance == "spread" and cut_short.score >= 0.55
+    assert not matcher.learn(cut_short)
+    for claim in (BRIDGE_SOON, BRIDGE_NEXT_YEAR):
+        assert [r.kind for r in matcher.references(claim.claim_id)] == ["claim"]
+    # the full text of either claim still goes to that claim, not to a variant of the other
+    for claim in (BRIDGE_SOON, BRIDGE_NEXT_YEAR):
+        found = hit(matcher, claim.text.upper())
+        assert found is not None and found.claim_id == claim.claim_id
+    # a window only one claim has is learned as before
+    distinct = hit(matcher, "Nghe nói cầu Long Biên sẽ bị tháo dỡ vào năm sau, ai muốn chụp ảnh thì tranh thủ")
+    assert distinct is not None and distinct.claim_id == BRIDGE_NEXT_YEAR.claim_id
+    assert matcher.learn(distinct)

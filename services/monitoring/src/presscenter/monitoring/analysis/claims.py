@@ -45,6 +45,8 @@ Stance = Literal["spread", "refute"]
 WEIGHT_REFRESH_DOCS = 200
 # bounds and exact scores are summed in different orders
 TOLERANCE = 1e-9
+# how many claims a close call in `match` compares at most
+MAX_CLOSE_CLAIMS = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class ClaimSettings:
     match_threshold: float = 0.55
     refute_threshold: float = 0.4
     learn_threshold: float = 0.75
+    # claims scoring this close in an item are told apart by which spread most recently, and the
+    # item's window is not learned as a way of telling either (it would blur the two)
+    ambiguity_margin: float = 0.05
     variant_discount: float = 0.92
     max_variants: int = 24
     min_shared_keys: int = 2
@@ -98,6 +103,8 @@ class ClaimMatcher:
         self._claims: dict[str, _ClaimEntry] = {}
         self._index = ReferenceIndex(terms, WEIGHT_REFRESH_DOCS)
         self._deltas: dict[int, tuple[Token, ...]] = {}  # id(statement) -> its words the claim lacks
+        self._spreads = 0  # spread hits seen (`learn`)
+        self._last_spread: dict[str, int] = {}  # claim id -> the number of its latest spread hit
 
     # --- the registry -----------------------------------------------------------------------
 
@@ -136,6 +143,7 @@ class ClaimMatcher:
         for ref in (*entry.references, *entry.statements):
             self._index.remove(ref)
             self._deltas.pop(id(ref), None)
+        self._last_spread.pop(claim_id, None)
 
     def add_statement(self, claim_id: str, text: str) -> None:
         """An official text that refutes the claim: items close to it report the refutation."""
@@ -152,15 +160,26 @@ class ClaimMatcher:
                 self._add_reference(entry, ref, listed=False)
 
     def learn(self, hit: ClaimHit) -> bool:
-        """Keep the window of a confident match as a new way the claim is told; True if kept."""
+        """Note an item spreading the claim (the latest claim spread wins a close call in `match`), and
+        keep the window of a confident match as a new way the claim is told; True if kept.
+
+        Not kept when another claim scores within `ambiguity_margin` in the window (a truncated
+        post can say no more than what two claims share)."""
         entry = self._claims.get(hit.claim_id)
         if entry is None or hit.window is None or hit.stance != "spread":
             return False
+        self._spreads += 1
+        self._last_spread[hit.claim_id] = self._spreads
         if hit.score < self.settings.learn_threshold:
             return False
         text = " ".join(t.surface for t in hit.window.tokens)
         ref = Reference.of(hit.claim_id, "variant", hit.window.tokens, text, trust=self.settings.variant_discount)
         if len(ref.tokens) < 3 or any(r.keys == ref.keys for r in entry.references):
+            return False
+        weight = self._weigher()
+        in_window = bounds(self._index, [hit.window.sentences], weight, self.score_weights, self._coverage_floor())
+        rival = None if in_window is None else self._best_other(in_window, {hit.claim_id}, 0.0, weight)
+        if rival is not None and rival[0] > hit.score - self.settings.ambiguity_margin:
             return False
         variants = [r for r in entry.references if r.kind == "variant"]
         if len(variants) >= self.settings.max_variants:
@@ -234,20 +253,52 @@ class ClaimMatcher:
                 best = (value, ref, window)  # type: ignore[assignment]
         return best
 
+    def _best_other(
+        self, found: Bounds, claim_ids: set[str], at_least: float, weight: Callable[[str], float]
+    ) -> tuple[float, Reference, Window] | None:
+        """`_search` among the references of claims not in `claim_ids`."""
+        refs = self._index.refs
+        others = [ref is not None and ref.claim_id not in claim_ids for ref in (refs[s] for s in found.slots.tolist())]
+        if not any(others):
+            return None
+        upper = np.where(np.asarray(others)[None, :], found.upper, -1.0)
+        return self._search(Bounds(found.spans, found.slots, upper), at_least, weight)
+
+    def _latest_of_close(
+        self, found: Bounds, best: tuple[float, Reference, Window], weight: Callable[[str], float]
+    ) -> tuple[float, Reference, Window]:
+        """Among the claims scoring within `ambiguity_margin` of `best`, the one spread most recently
+        (`best` when none of them has spread yet)."""
+        at_least = best[0] - self.settings.ambiguity_margin
+        close, seen = [best], {best[1].claim_id}
+        while len(close) < MAX_CLOSE_CLAIMS:
+            other = self._best_other(found, seen, at_least, weight)
+            if other is None:
+                break
+            close.append(other)
+            seen.add(other[1].claim_id)
+        if len(close) == 1:
+            return best
+        return max(close, key=lambda c: self._last_spread.get(c[1].claim_id, 0))  # first of equals: best
+
     def match(self, parts: Sequence[Sequence[Sentence]], item_tokens: Sequence[Token]) -> ClaimHit | None:
         """The claim the item relates to best, with its stance, or None.
 
         At `match_threshold` or above the item spreads the claim unless it shows refutation
         signals; between `refute_threshold` and it, only an item that reports the refutation
-        is tied to the claim (for the spread series), never one that spreads it.
+        is tied to the claim (for the spread series), never one that spreads it. Claims scoring
+        within `ambiguity_margin` of the best (a truncated post of what two claims share) go to
+        the one spread most recently.
         """
         self._index.refresh()
         weight = self._weigher()
         found_bounds = bounds(self._index, parts, weight, self.score_weights, self._coverage_floor())
-        found = None if found_bounds is None else self._search(found_bounds, self.settings.refute_threshold, weight)
+        if found_bounds is None:
+            return None
+        found = self._search(found_bounds, self.settings.refute_threshold, weight)
         if found is None or found[0] < self.settings.refute_threshold:
             return None
-        value, ref, window = found
+        value, ref, window = self._latest_of_close(found_bounds, found, weight)
         hit = self._hit(ref.claim_id, value, ref, window, item_tokens)
         if hit.stance == "spread" and value < self.settings.match_threshold:
             return None
