@@ -192,3 +192,22 @@ def test_a_window_two_claims_share_is_not_learned_as_a_way_of_telling_either() -
     distinct = hit(matcher, "Nghe nói cầu Long Biên sẽ bị tháo dỡ vào năm sau, ai muốn chụp ảnh thì tranh thủ")
     assert distinct is not None and distinct.claim_id == BRIDGE_NEXT_YEAR.claim_id
     assert matcher.learn(distinct)
+
+
+GIANT_MOSQUITO = Claim("C-muoi", "Muỗi khổng lồ mang virus lạ xuất hiện ở Phú Thượng, đốt là phải nhập viện", "so-yte")
+
+
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        # without marks, the claim's "khổng lồ" (giant) is spelled as "không lo" (do not worry)
+        ("Mọi người ơi, MUOI KHONG LO MANG VIRUS LA XUAT HIEN O PHU THUONG, DOT LA PHAI NHAP VIEN", "spread"),
+        ("muoi khong lo mang virus la xuat hien o Phu Thuong, dot la phai nhap vien", "spread"),
+        ("Sở Y tế khẳng định không có muỗi khổng lồ mang virus lạ ở Phú Thượng", "refute"),
+    ],
+)
+def test_a_claims_own_words_typed_without_marks_are_not_read_as_a_negation(text: str, stance: str) -> None:
+    matcher = ClaimMatcher(TermStats())
+    matcher.register(GIANT_MOSQUITO)
+    found = hit(matcher, text)
+    assert found is not None and found.claim_id == "C-muoi" and found.stance == stance

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 
 from presscenter.monitoring.analysis.references import has_compatible
@@ -77,10 +78,11 @@ def _negator_firsts() -> frozenset[str]:
     return frozenset(n[0].key for n in _negator_tokens())
 
 
-def _negated_positions(tokens: Sequence[Token]) -> set[int]:
-    """Indexes of the words negators negate: the first content word within NEGATION_REACH tokens
-    after a negator, in the same segment ("không có ổ dịch" negates "ổ", "không được dùng" "dùng")."""
-    negated: set[int] = set()
+def _negations(tokens: Sequence[Token]) -> dict[int, int]:
+    """The words negators negate, each with where its negator starts: the first content word within
+    NEGATION_REACH tokens after a negator, in the same segment ("không có ổ dịch" negates "ổ",
+    "không được dùng" "dùng")."""
+    negated: dict[int, int] = {}
     negators, firsts = _negator_tokens(), _negator_firsts()
     for start, token in enumerate(tokens):
         if token.key not in firsts:
@@ -94,9 +96,13 @@ def _negated_positions(tokens: Sequence[Token]) -> set[int]:
                 if tokens[i].segment != segment:
                     break
                 if tokens[i].is_content and not any(compatible(tokens[i], n[0]) for n in negators):
-                    negated.add(i)
+                    negated.setdefault(i, start)
                     break
     return negated
+
+
+def _negated_positions(tokens: Sequence[Token]) -> set[int]:
+    return set(_negations(tokens))
 
 
 def negated_positions(tokens: Sequence[Token]) -> set[int]:
@@ -127,13 +133,24 @@ def negated_claim_words(window_tokens: Sequence[Token], claim_tokens: Sequence[T
     """Content words of the claim that the window negates and the claim does not."""
     claim_plain, claim_negated = _claim_words(tuple(claim_tokens))
     found: list[str] = []
-    for i in sorted(_negated_positions(window_tokens)):
+    negations = _negations(window_tokens)
+    for i in sorted(negations):
+        if _says_as_the_claim(window_tokens, negations[i], claim_tokens):
+            continue  # "KHONG LO" typed without marks is the claim's "khổng lồ", not "không lo"
         token = window_tokens[i]
         if any(compatible(token, c) for c in claim_negated):
             continue
         if any(compatible(token, c) for c in claim_plain):
             found.append(token.surface)
     return found
+
+
+def _says_as_the_claim(tokens: Sequence[Token], at: int, claim_tokens: Sequence[Token]) -> bool:
+    """Whether the word at `at` and the next are two adjacent words of the claim."""
+    if at + 1 >= len(tokens):
+        return False
+    first, second = tokens[at], tokens[at + 1]
+    return any(compatible(first, a) and compatible(second, b) for a, b in pairwise(claim_tokens))
 
 
 def statement_delta(statement: Reference, claim: Reference) -> tuple[Token, ...]:
