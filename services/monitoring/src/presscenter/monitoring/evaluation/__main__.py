@@ -2,7 +2,8 @@
 
 STREAM_DIR defaults to `../shared/data/monitoring/dev` (relative to the working directory, the
 repository root under `make`), OUT_DIR to `.run/eval-monitoring`. The scorer is the
-`score.py` found in STREAM_DIR or its parent; without one, a short summary is printed.
+`score.py` found in STREAM_DIR or its parent; without one, the stream's claim labels, if any, are
+scored (`claim_scores`; a synthetic stream's, `synthetic.py`), else a short summary is printed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from presscenter.monitoring.evaluation.claim_scores import claim_scores, labels_of
 from presscenter.monitoring.evaluation.replay import replay, write
 from presscenter.monitoring.runtime import tune_gc
 
@@ -50,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     scorer = find_scorer(args.stream)
     if scorer is None:
-        print("no score.py beside the stream: predictions written, not scored")
+        labels = labels_of(args.stream)
+        if labels is None:
+            print("no score.py and no labels beside the stream: predictions written, not scored")
+            return 0
+        print("no score.py beside the stream: its claim labels scored (stories and trends are not)")
+        for metric, value in claim_scores(labels, result.predictions).items():
+            print(f"{metric:<28}{value:>10}")
         return 0
     files = [str(args.out / "predictions.jsonl"), str(args.out / "trend_alerts.jsonl")]
     return subprocess.run([sys.executable, str(scorer), str(args.stream), *files], check=False).returncode
