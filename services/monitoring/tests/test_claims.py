@@ -172,7 +172,7 @@ def test_a_post_cut_short_where_two_claims_agree_goes_to_the_one_spreading_now(s
     matcher = _two_bridge_claims()
     told = hit(matcher, spreading.text)
     assert told is not None and told.claim_id == spreading.claim_id and told.stance == "spread"
-    matcher.learn(told)
+    matcher.spread_seen(told.claim_id)
     found = hit(matcher, CUT_SHORT)
     assert found is not None and found.claim_id == spreading.claim_id
 

@@ -170,3 +170,30 @@ def test_an_item_of_a_linked_story_inherits_its_claim_only_if_it_says_something_
     rumour = "Tiec qua, cau Long Bien se bi pha do vao cuoi nam nay."
     shared = engine.observe(item(42, "zalo.me/g/x", f"{rumour} {body}", 40))
     assert shared.story_id == article.story_id and shared.spreads == "C-cau"
+
+
+def test_a_restarted_engine_gives_a_close_call_to_the_claim_spread_last_as_before() -> None:
+    soon = Claim("C-cau-thang-sau", "Cầu Long Biên sẽ bị tháo dỡ vào tháng sau", "so-gtvt")
+    next_year = Claim("C-cau-nam-sau", "Cầu Long Biên sẽ bị tháo dỡ vào năm sau", "so-gtvt")
+    # news that makes "tháng" as common as "năm": the two claims tie on a post cut short before them
+    news = [
+        item(70 + n, "news.vn", text, n)
+        for n, text in enumerate(
+            ("Tháng sau giá điện tăng", "Lịch nghỉ tháng sau của học sinh", "Tháng sau có mưa lớn")
+        )
+    ]
+    spreading = [item(50 + n, f"facebook.com/groups/{n}", next_year.text + tail, 10 * n + 5)
+                 for n, tail in enumerate(("", " 😱", " Có ai biết thật không?"))]  # fmt: skip
+    cut_short = item(60, "zalo.me/g/y", "Thật hay giả vậy?: Cau Long Bien se bi thao do vao...", 60)
+    first = MonitoringEngine()
+    restarted = MonitoringEngine()
+    for engine in (first, restarted):
+        engine.register_claim(soon)
+        engine.register_claim(next_year)
+    for i in news:
+        restarted.restore_item(i, first.observe(i).story_id, None, None, 0.0)
+    for i in spreading:
+        o = first.observe(i)
+        assert o.spreads == "C-cau-nam-sau" and o.claim is not None
+        restarted.restore_item(i, o.story_id, o.claim.claim_id, o.claim.stance, o.claim.score)
+    assert first.observe(cut_short).spreads == restarted.observe(cut_short).spreads == "C-cau-nam-sau"

@@ -103,7 +103,7 @@ class ClaimMatcher:
         self._claims: dict[str, _ClaimEntry] = {}
         self._index = ReferenceIndex(terms, WEIGHT_REFRESH_DOCS)
         self._deltas: dict[int, tuple[Token, ...]] = {}  # id(statement) -> its words the claim lacks
-        self._spreads = 0  # spread hits seen (`learn`)
+        self._spreads = 0  # items seen spreading a claim (`spread_seen`)
         self._last_spread: dict[str, int] = {}  # claim id -> the number of its latest spread hit
 
     # --- the registry -----------------------------------------------------------------------
@@ -159,17 +159,20 @@ class ClaimMatcher:
                 self._deltas[id(ref)] = statement_delta(ref, entry.references[0])
                 self._add_reference(entry, ref, listed=False)
 
+    def spread_seen(self, claim_id: str) -> None:
+        """Note an item spreading the claim: of claims in a close call, `match` picks the latest spread."""
+        if claim_id in self._claims:
+            self._spreads += 1
+            self._last_spread[claim_id] = self._spreads
+
     def learn(self, hit: ClaimHit) -> bool:
-        """Note an item spreading the claim (the latest claim spread wins a close call in `match`), and
-        keep the window of a confident match as a new way the claim is told; True if kept.
+        """Keep the window of a confident match as a new way the claim is told; True if kept.
 
         Not kept when another claim scores within `ambiguity_margin` in the window (a truncated
         post can say no more than what two claims share)."""
         entry = self._claims.get(hit.claim_id)
         if entry is None or hit.window is None or hit.stance != "spread":
             return False
-        self._spreads += 1
-        self._last_spread[hit.claim_id] = self._spreads
         if hit.score < self.settings.learn_threshold:
             return False
         text = " ".join(t.surface for t in hit.window.tokens)

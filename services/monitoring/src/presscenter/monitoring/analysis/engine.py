@@ -166,6 +166,8 @@ class MonitoringEngine:
         elif hit.stance == "spread":
             self.claims.learn(hit)
             self._link(assignment.story_id, hit)
+        if hit is not None and hit.stance == "spread":
+            self.claims.spread_seen(hit.claim_id)
         contradiction = None
         if hit is None and len(self.contradictions):
             self.contradictions.expire(at)
@@ -239,6 +241,7 @@ class MonitoringEngine:
         self.stories.restore(fp, item.published_at, story_id)
         parts = (fp.title, fp.body) if fp.title else (fp.body,)
         if claim_id is not None and stance == "spread" and claim_id in self.claims:
+            self.claims.spread_seen(claim_id)
             hit = ClaimHit(claim_id, score, "spread", "claim")
             self._link(story_id, hit)
             best = self.claims.check(claim_id, parts, fp.tokens)
