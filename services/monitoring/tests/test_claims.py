@@ -211,3 +211,21 @@ def test_a_claims_own_words_typed_without_marks_are_not_read_as_a_negation(text:
     matcher.register(GIANT_MOSQUITO)
     found = hit(matcher, text)
     assert found is not None and found.claim_id == "C-muoi" and found.stance == stance
+
+
+ID_CARDS = Claim("C-can-cuoc", "Người dân phải đổi căn cước trước 11/9 nếu không sẽ bị phạt 3 triệu đồng", "ca-hn")
+
+
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        # "ai chưa đổi" (whoever has not changed) opens a condition: it denies nothing
+        ("Mọi người ơi, Ai chưa đổi căn cước trước ngày 11/9 sẽ bị phạt tới 3 triệu đồng", "spread"),
+        ("Công an khẳng định người dân sẽ không bị phạt 3 triệu đồng nếu chưa đổi căn cước trước 11/9", "refute"),
+    ],
+)
+def test_a_negator_after_a_conditional_word_opens_a_condition_not_a_denial(text: str, stance: str) -> None:
+    matcher = ClaimMatcher(TermStats())
+    matcher.register(ID_CARDS)
+    found = hit(matcher, text)
+    assert found is not None and found.claim_id == "C-can-cuoc" and found.stance == stance

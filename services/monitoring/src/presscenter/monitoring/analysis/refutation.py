@@ -18,7 +18,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 
 from presscenter.monitoring.analysis.references import has_compatible
-from presscenter.monitoring.text.cues import NEGATORS, REFUTATION_PHRASES
+from presscenter.monitoring.text.cues import CONDITIONALS, NEGATORS, REFUTATION_PHRASES
 from presscenter.monitoring.text.tokenize import Token, compatible, tokenize
 
 if TYPE_CHECKING:
@@ -74,6 +74,19 @@ def cues_in(tokens: Sequence[Token]) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def _conditionals() -> tuple[Token, ...]:
+    return tuple(tokenize(c)[0] for c in CONDITIONALS)
+
+
+def _opens_a_condition(tokens: Sequence[Token], start: int) -> bool:
+    """Whether the negator at `start` follows a conditional word ("ai chưa", "nếu không")."""
+    if start == 0 or tokens[start - 1].segment != tokens[start].segment:
+        return False
+    before = tokens[start - 1]
+    return any(compatible(before, c) for c in _conditionals())
+
+
+@lru_cache(maxsize=1)
 def _negator_firsts() -> frozenset[str]:
     return frozenset(n[0].key for n in _negator_tokens())
 
@@ -81,11 +94,11 @@ def _negator_firsts() -> frozenset[str]:
 def _negations(tokens: Sequence[Token]) -> dict[int, int]:
     """The words negators negate, each with where its negator starts: the first content word within
     NEGATION_REACH tokens after a negator, in the same segment ("không có ổ dịch" negates "ổ",
-    "không được dùng" "dùng")."""
+    "không được dùng" "dùng"); not after a conditional word ("ai chưa đổi", "nếu không")."""
     negated: dict[int, int] = {}
     negators, firsts = _negator_tokens(), _negator_firsts()
     for start, token in enumerate(tokens):
-        if token.key not in firsts:
+        if token.key not in firsts or _opens_a_condition(tokens, start):
             continue
         for negator in negators:
             end = start + len(negator)

@@ -61,3 +61,6 @@ REFUTATION_PHRASES: tuple[str, ...] = (
 
 # Words that negate what follows them: "không có ổ dịch", "chưa cấm".
 NEGATORS: tuple[str, ...] = ("không", "chưa", "chẳng", "chả", "không hề", "chưa hề", "làm gì có", "đâu có")
+# Words after which a negator opens a condition, not a denial: "ai chưa đổi căn cước sẽ bị phạt"
+# (whoever has not), "nếu không sẽ bị phạt" (if not), "người nào không ...", "hễ không ...".
+CONDITIONALS: tuple[str, ...] = ("ai", "nếu", "nào", "hễ")
