@@ -229,3 +229,21 @@ def test_a_negator_after_a_conditional_word_opens_a_condition_not_a_denial(text:
     matcher.register(ID_CARDS)
     found = hit(matcher, text)
     assert found is not None and found.claim_id == "C-can-cuoc" and found.stance == stance
+
+
+HOSPITAL = Claim("C-benh-vien", "Bệnh viện Bạch Mai ngừng tiếp nhận bệnh nhân từ ngày 11/4 vì thiếu thuốc", "so-yte")
+
+
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        # what a claim says stops, an item saying it does not happen any more says the same
+        ("Nghe nói bệnh viện Bạch Mai không nhận bệnh nhân nữa từ 11/4 do thiếu thuốc 😡", "spread"),
+        ("Bệnh viện Bạch Mai không ngừng tiếp nhận bệnh nhân, thông tin thiếu thuốc là bịa đặt", "refute"),
+    ],
+)
+def test_negating_what_a_claim_says_stops_agrees_with_the_claim(text: str, stance: str) -> None:
+    matcher = ClaimMatcher(TermStats())
+    matcher.register(HOSPITAL)
+    found = hit(matcher, text)
+    assert found is not None and found.claim_id == "C-benh-vien" and found.stance == stance

@@ -18,7 +18,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 
 from presscenter.monitoring.analysis.references import has_compatible
-from presscenter.monitoring.text.cues import CONDITIONALS, NEGATORS, REFUTATION_PHRASES
+from presscenter.monitoring.text.cues import CESSATIONS, CONDITIONALS, NEGATORS, REFUTATION_PHRASES
 from presscenter.monitoring.text.tokenize import Token, compatible, tokenize
 
 if TYPE_CHECKING:
@@ -129,10 +129,33 @@ def negator_keys() -> frozenset[str]:
     return frozenset(n[0].key for n in _negator_tokens() if len(n) == 1)
 
 
+@lru_cache(maxsize=1)
+def _cessation_tokens() -> tuple[list[Token], ...]:
+    return tuple(tokenize(c) for c in CESSATIONS)
+
+
+def _ceased_positions(tokens: Sequence[Token]) -> set[int]:
+    """The content words within NEGATION_REACH tokens after a verb of stopping or forbidding, in the
+    same segment ("ngừng tiếp nhận" stops "tiếp" and "nhận")."""
+    ceased: set[int] = set()
+    for verb in _cessation_tokens():
+        for start in range(len(tokens) - len(verb) + 1):
+            if not all(map(compatible, verb, tokens[start : start + len(verb)])):
+                continue
+            end = start + len(verb)
+            segment = tokens[end - 1].segment
+            for i in range(end, min(end + NEGATION_REACH, len(tokens))):
+                if tokens[i].segment != segment:
+                    break
+                if tokens[i].is_content:
+                    ceased.add(i)
+    return ceased
+
+
 @lru_cache(maxsize=4096)
 def _claim_words(claim_tokens: tuple[Token, ...]) -> tuple[tuple[Token, ...], tuple[Token, ...]]:
-    """The claim's content words it does not negate, and the words it negates."""
-    in_claim = _negated_positions(claim_tokens)
+    """The claim's content words it does not negate, and the words it negates or says stop."""
+    in_claim = _negated_positions(claim_tokens) | _ceased_positions(claim_tokens)
     plain = tuple(t for i, t in enumerate(claim_tokens) if t.is_content and i not in in_claim)
     return plain, tuple(t for i, t in enumerate(claim_tokens) if i in in_claim)
 

@@ -64,3 +64,6 @@ NEGATORS: tuple[str, ...] = ("không", "chưa", "chẳng", "chả", "không hề
 # Words after which a negator opens a condition, not a denial: "ai chưa đổi căn cước sẽ bị phạt"
 # (whoever has not), "nếu không sẽ bị phạt" (if not), "người nào không ...", "hễ không ...".
 CONDITIONALS: tuple[str, ...] = ("ai", "nếu", "nào", "hễ")
+# Verbs of stopping or forbidding: what follows them a claim says does not happen, so an item that
+# negates it says the same ("ngừng tiếp nhận bệnh nhân" / "không nhận bệnh nhân nữa").
+CESSATIONS: tuple[str, ...] = ("ngừng", "dừng", "thôi", "tạm dừng", "tạm ngừng", "đình chỉ", "cấm", "đóng cửa")
