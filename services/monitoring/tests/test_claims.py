@@ -195,55 +195,27 @@ def test_a_window_two_claims_share_is_not_learned_as_a_way_of_telling_either() -
 
 
 GIANT_MOSQUITO = Claim("C-muoi", "Muỗi khổng lồ mang virus lạ xuất hiện ở Phú Thượng, đốt là phải nhập viện", "so-yte")
-
-
-@pytest.mark.parametrize(
-    ("text", "stance"),
-    [
-        # without marks, the claim's "khổng lồ" (giant) is spelled as "không lo" (do not worry)
-        ("Mọi người ơi, MUOI KHONG LO MANG VIRUS LA XUAT HIEN O PHU THUONG, DOT LA PHAI NHAP VIEN", "spread"),
-        ("muoi khong lo mang virus la xuat hien o Phu Thuong, dot la phai nhap vien", "spread"),
-        ("Sở Y tế khẳng định không có muỗi khổng lồ mang virus lạ ở Phú Thượng", "refute"),
-    ],
-)
-def test_a_claims_own_words_typed_without_marks_are_not_read_as_a_negation(text: str, stance: str) -> None:
-    matcher = ClaimMatcher(TermStats())
-    matcher.register(GIANT_MOSQUITO)
-    found = hit(matcher, text)
-    assert found is not None and found.claim_id == "C-muoi" and found.stance == stance
-
-
 ID_CARDS = Claim("C-can-cuoc", "Người dân phải đổi căn cước trước 11/9 nếu không sẽ bị phạt 3 triệu đồng", "ca-hn")
-
-
-@pytest.mark.parametrize(
-    ("text", "stance"),
-    [
-        # "ai chưa đổi" (whoever has not changed) opens a condition: it denies nothing
-        ("Mọi người ơi, Ai chưa đổi căn cước trước ngày 11/9 sẽ bị phạt tới 3 triệu đồng", "spread"),
-        ("Công an khẳng định người dân sẽ không bị phạt 3 triệu đồng nếu chưa đổi căn cước trước 11/9", "refute"),
-    ],
-)
-def test_a_negator_after_a_conditional_word_opens_a_condition_not_a_denial(text: str, stance: str) -> None:
-    matcher = ClaimMatcher(TermStats())
-    matcher.register(ID_CARDS)
-    found = hit(matcher, text)
-    assert found is not None and found.claim_id == "C-can-cuoc" and found.stance == stance
-
-
 HOSPITAL = Claim("C-benh-vien", "Bệnh viện Bạch Mai ngừng tiếp nhận bệnh nhân từ ngày 11/4 vì thiếu thuốc", "so-yte")
 
 
 @pytest.mark.parametrize(
-    ("text", "stance"),
+    ("claim", "text", "stance"),
     [
+        # without marks, the claim's "khổng lồ" (giant) is spelled as "không lo" (do not worry)
+        (GIANT_MOSQUITO, "MUOI KHONG LO MANG VIRUS LA XUAT HIEN O PHU THUONG, DOT LA PHAI NHAP VIEN 😱", "spread"),
+        (GIANT_MOSQUITO, "muoi khong lo mang virus la xuat hien o Phu Thuong, dot la phai nhap vien", "spread"),
+        (GIANT_MOSQUITO, "Sở Y tế khẳng định không có muỗi khổng lồ mang virus lạ ở Phú Thượng", "refute"),
+        # "ai chưa đổi" (whoever has not changed) opens a condition: it denies nothing
+        (ID_CARDS, "Mọi người ơi, Ai chưa đổi căn cước trước ngày 11/9 sẽ bị phạt tới 3 triệu đồng", "spread"),
+        (ID_CARDS, "Công an khẳng định dân sẽ không bị phạt 3 triệu đồng nếu chưa đổi căn cước trước 11/9", "refute"),
         # what a claim says stops, an item saying it does not happen any more says the same
-        ("Nghe nói bệnh viện Bạch Mai không nhận bệnh nhân nữa từ 11/4 do thiếu thuốc 😡", "spread"),
-        ("Bệnh viện Bạch Mai không ngừng tiếp nhận bệnh nhân, thông tin thiếu thuốc là bịa đặt", "refute"),
+        (HOSPITAL, "Nghe nói bệnh viện Bạch Mai không nhận bệnh nhân nữa từ 11/4 do thiếu thuốc 😡", "spread"),
+        (HOSPITAL, "Bệnh viện Bạch Mai không ngừng tiếp nhận bệnh nhân, thông tin thiếu thuốc là bịa đặt", "refute"),
     ],
-)
-def test_negating_what_a_claim_says_stops_agrees_with_the_claim(text: str, stance: str) -> None:
+)  # fmt: skip
+def test_a_negator_is_a_denial_only_where_it_says_the_claim_is_not_so(claim: Claim, text: str, stance: str) -> None:
     matcher = ClaimMatcher(TermStats())
-    matcher.register(HOSPITAL)
+    matcher.register(claim)
     found = hit(matcher, text)
-    assert found is not None and found.claim_id == "C-benh-vien" and found.stance == stance
+    assert found is not None and found.claim_id == claim.claim_id and found.stance == stance
