@@ -114,13 +114,9 @@ def _negations(tokens: Sequence[Token]) -> dict[int, int]:
     return negated
 
 
-def _negated_positions(tokens: Sequence[Token]) -> set[int]:
-    return set(_negations(tokens))
-
-
 def negated_positions(tokens: Sequence[Token]) -> set[int]:
-    """Indexes of the words negators negate in `tokens` (see `_negated_positions`)."""
-    return _negated_positions(tokens)
+    """Indexes of the words negators negate in `tokens` (see `_negations`)."""
+    return set(_negations(tokens))
 
 
 @lru_cache(maxsize=1)
@@ -155,7 +151,7 @@ def _ceased_positions(tokens: Sequence[Token]) -> set[int]:
 @lru_cache(maxsize=4096)
 def _claim_words(claim_tokens: tuple[Token, ...]) -> tuple[tuple[Token, ...], tuple[Token, ...]]:
     """The claim's content words it does not negate, and the words it negates or says stop."""
-    in_claim = _negated_positions(claim_tokens) | _ceased_positions(claim_tokens)
+    in_claim = negated_positions(claim_tokens) | _ceased_positions(claim_tokens)
     plain = tuple(t for i, t in enumerate(claim_tokens) if t.is_content and i not in in_claim)
     return plain, tuple(t for i, t in enumerate(claim_tokens) if i in in_claim)
 
