@@ -4,6 +4,9 @@ The modules in `COMPILED` are plain, fully type-annotated Python; mypyc turns ea
 extension that does the same thing faster (native classes, attribute slots, unboxed ints, direct
 calls between compiled functions). Everything else, and every behaviour, stays Python's.
 
+`KERNELS` are written in C by hand: loops over small arrays that `claim_bounds` would otherwise run
+as numpy calls (its numpy code stays, for a build without them).
+
 `MONITORING_PURE_PYTHON=1` builds without compiling anything (the same code, interpreted), and so
 does a machine without a C compiler (with a warning). The Makefile's editable install sets it, then
 compiles in place (`make setup`), again whenever one of the sources changes.
@@ -30,6 +33,7 @@ COMPILED = [
         "chunks", "matching", "reaccent", "sentences", "shingles", "spellings",
     )),
 ]  # fmt: skip
+KERNELS = [Extension("presscenter.monitoring.analysis._kernels", [str(PACKAGE / "analysis" / "_kernels.c")])]
 MYPY_OPTIONS = ["--ignore-missing-imports", "--follow-imports=silent", "--explicit-package-bases"]
 
 
@@ -44,7 +48,7 @@ def ext_modules() -> list[Extension]:
 
     os.chdir(HERE)  # mypyc names modules from paths relative to here
     os.environ["MYPYPATH"] = "src"
-    return mypycify([*MYPY_OPTIONS, *map(str, COMPILED)], opt_level="3", verbose=False)
+    return [*mypycify([*MYPY_OPTIONS, *map(str, COMPILED)], opt_level="3", verbose=False), *KERNELS]
 
 
 setup(ext_modules=ext_modules())

@@ -5,7 +5,7 @@ modules with mypyc, in place, next to their `.py` files).
   be subclassed from Python, so a test that checks a fast path against a reference written as a
   subclass builds it on this copy.
 - `is_compiled`: whether the installed module is the extension.
-- `stale_extensions`: extensions older than their `.py` file. An extension shadows its source, so
+- `stale_extensions`: extensions older than their `.py` (or `.c`) file. An extension shadows its source, so
   an edit not yet rebuilt would go untested; the shared pytest plugin refuses to run then.
 """
 
@@ -39,12 +39,14 @@ def is_compiled(name: str) -> bool:
 
 
 def stale_extensions(root: Path) -> list[Path]:
-    """The `.py` files under `root`'s packages (`shared/`, `services/*/`) edited after their
-    extension module (`name.cpython-311-….so` beside `name.py`) was built."""
+    """The sources under `root`'s packages (`shared/`, `services/*/`) edited after their extension
+    module (`name.cpython-311-….so` beside `name.py`, or beside `name.c` for one written in C) was
+    built."""
     stale = []
     for package in (root / "shared", *root.glob("services/*")):
         for extension in (package / "src").rglob("*.so"):
-            source = extension.with_name(extension.name.split(".", 1)[0] + ".py")
-            if source.exists() and source.stat().st_mtime > extension.stat().st_mtime:
-                stale.append(source)
+            stem = extension.name.split(".", 1)[0]
+            for source in (extension.with_name(f"{stem}.py"), extension.with_name(f"{stem}.c")):
+                if source.exists() and source.stat().st_mtime > extension.stat().st_mtime:
+                    stale.append(source)
     return stale

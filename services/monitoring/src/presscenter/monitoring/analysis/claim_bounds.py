@@ -1,4 +1,8 @@
-"""Upper bounds of every window x reference score of one item at once, with numpy.
+"""Upper bounds of every window x reference score of one item at once.
+
+The arithmetic runs in C (`_kernels.c`, built with the compiled modules): the arrays are a few
+dozen cells, so numpy's cost was its calls, not the arithmetic. A build without it (pure Python)
+runs the numpy code beside each kernel call, which the tests hold equal to it.
 
 For each window (rows) and each candidate reference (columns) of a `ReferenceIndex`:
 
@@ -28,6 +32,11 @@ from presscenter.monitoring.text.sentences import Sentence
 
 if TYPE_CHECKING:
     from presscenter.monitoring.analysis.reference_index import ReferenceIndex
+
+try:  # built by setup.py with the compiled modules; without it (a pure-Python build) numpy does the same
+    from presscenter.monitoring.analysis import _kernels as kernels
+except ImportError:
+    kernels = None  # type: ignore[assignment]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -127,14 +136,39 @@ def _candidates(index: ReferenceIndex, spans: list[tuple[Sentence, ...]], floor:
     if not found:
         return None
     keys = list(found)
-    postings = index.postings(keys)
-    slots = np.concatenate([posted for posted, _times in postings])
-    # each posting weighs its key's weight, added slot by slot in the order of the keys
-    weights = np.repeat(index.weights(keys), [len(posted) for posted, _times in postings])
-    shared = np.bincount(slots, weights=weights, minlength=len(index.refs))
-    candidates = np.flatnonzero(shared >= index.floors(floor))
-    candidates = candidates[shared[candidates] > 0]
+    posted = [slots for slots, _times in index.postings(keys)]
+    candidates = _shared_at_least(posted, index.weights(keys), index.floors(floor))
     return candidates if len(candidates) else None
+
+
+def _shared_at_least(posted: list[Ints], weights: Floats, floors: Floats) -> Ints:
+    """The slots whose postings (`posted`, one array of slots per key) weigh their floor or more,
+    and more than nothing: each posting weighs its key's weight, added slot by slot in the order
+    of the keys (`_kernels.candidates` when built, the same additions in numpy otherwise)."""
+    if kernels is not None:
+        out = np.empty(len(floors), dtype=np.int64)
+        return out[: kernels.candidates(posted, weights, floors, out)]
+    shared = np.bincount(
+        np.concatenate(posted), weights=np.repeat(weights, [len(p) for p in posted]), minlength=len(floors)
+    )
+    candidates = np.flatnonzero(shared >= floors)
+    return candidates[shared[candidates] > 0]
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """An item's sentences (rows) x index keys (columns), as the cells that are set, and its
+    windows x the adjacent content key pairs some reference has."""
+
+    present_rows: list[int]  # the index keys each sentence has
+    present_columns: list[int]
+    content_rows: list[int]  # the index keys among its content, and how many tokens have each
+    content_columns: list[int]
+    content_counts: list[int]
+    content_weight: list[float]  # per sentence, the weight of all its content tokens
+    pair_rows: list[int]  # the pairs each window has
+    pair_columns: list[int]
+    pairs: list[Pair]
 
 
 class _Item:
@@ -157,50 +191,99 @@ class _Item:
                     keys[key] = len(keys)
         self.keys = keys
         self.key_weights = index.weights(list(keys))
+        rows = self.rows
+        self.first = [rows[id(s[0])] for s in spans]  # per window, the row of its first sentence
+        self.second = [rows[id(s[1])] if len(s) > 1 else -1 for s in spans]  # -1 for a window of one
 
     @cached_property
-    def first(self) -> Ints:
-        """Per window, the row of its first sentence (only for items that pass the filter)."""
-        rows, spans = self.rows, self.spans
-        return np.fromiter((rows[id(s[0])] for s in spans), dtype=np.int64, count=len(spans))
+    def postings(self) -> list[tuple[Ints, Floats]]:
+        """(slots, counts) of the references holding each item key, column by column."""
+        return self.index.postings(list(self.keys))
 
     @cached_property
-    def second(self) -> Ints:
-        """Per window, the row of its second sentence, -1 for a window of one."""
-        rows, spans = self.rows, self.spans
-        return np.fromiter((rows[id(s[1])] if len(s) > 1 else -1 for s in spans), dtype=np.int64, count=len(spans))
+    def content_cells(self) -> tuple[list[int], list[int], list[int]]:
+        """Sentence x index key: the rows, columns and token counts of each sentence's content."""
+        keys = self.keys
+        rows: list[int] = []
+        columns: list[int] = []
+        counts: list[int] = []
+        for row, p in enumerate(self.profiles):
+            for key, n in p.content:
+                column = keys.get(key)
+                if column is not None:
+                    rows.append(row)
+                    columns.append(column)
+                    counts.append(n)
+        return rows, columns, counts
+
+    def cells(self, weight: Callable[[str], float]) -> _Cells:
+        """What `upper` needs of the item, `weight` giving the current weight of a key."""
+        keys = self.keys
+        present_rows: list[int] = []
+        present_columns: list[int] = []
+        content_weight: list[float] = []
+        for row, p in enumerate(self.profiles):
+            for key in p.keys:
+                column = keys.get(key)
+                if column is not None:
+                    present_rows.append(row)
+                    present_columns.append(column)
+            total = 0.0
+            for key, n in p.content:
+                total += n * weight(key)
+            content_weight.append(total)
+        known_pairs = self.index.pairs
+        pairs: dict[Pair, int] = {}
+        pair_rows: list[int] = []
+        pair_columns: list[int] = []
+        for row, span in enumerate(self.spans):
+            kept = [pair for s in span for pair in self.profiles[self.rows[id(s)]].pairs]
+            if len(span) > 1:
+                a, b = self.profiles[self.rows[id(span[0])]], self.profiles[self.rows[id(span[1])]]
+                if a.last is not None and b.first is not None:
+                    kept.append((a.last, b.first))
+            for pair in kept:
+                if pair in known_pairs:
+                    pair_rows.append(row)
+                    pair_columns.append(pairs.setdefault(pair, len(pairs)))
+        content_rows, content_columns, content_counts = self.content_cells
+        return _Cells(
+            present_rows, present_columns, content_rows, content_columns, content_counts, content_weight,
+            pair_rows, pair_columns, list(pairs),
+        )  # fmt: skip
 
     def usable(self, floor: float, candidates: Ints) -> tuple[Ints, npt.NDArray[np.bool_]] | None:
         """The slots some window can be compared with, and per window and slot whether it can: the
         content keys they share weigh `floor` of the slot's total or more. None if there are none.
 
         Only the `candidates` (`_candidates`: the slots the whole item shares that much with) can."""
-        keys = self.keys
-        if not keys:
+        rows, columns, _counts = self.content_cells
+        if not rows:
             return None
-        cells_rows: list[int] = []
-        cells_columns: list[int] = []
-        for row, p in enumerate(self.profiles):
-            for key, _n in p.content:
-                column = keys.get(key)
-                if column is not None:
-                    cells_rows.append(row)
-                    cells_columns.append(column)
-        if not cells_rows:
-            return None
-        floor_total = self.index.floors(floor)
-        has = np.zeros((len(self.profiles), len(keys)), dtype=bool)  # sentence x content key
-        has[cells_rows, cells_columns] = True
+        floors = self.index.floors(floor)[candidates]
+        if kernels is not None:
+            usable = np.empty((len(self.spans), len(candidates)), dtype=bool)
+            kept = np.empty(len(candidates), dtype=np.int64)
+            count = kernels.usable(
+                len(self.profiles), rows, columns, self.first, self.second, self.key_weights,
+                [slots for slots, _counts in self.postings], candidates, len(self.index.refs), floors, usable, kept,
+            )  # fmt: skip
+            if not count:
+                return None
+            return candidates[kept[:count]], usable[:, kept[:count]]
+        has = np.zeros((len(self.profiles), len(self.keys)), dtype=bool)  # sentence x content key
+        has[rows, columns] = True
         holds = self._holds(candidates) > 0
-        in_window = has[self.first]
-        pair = self.second >= 0
-        in_window[pair] |= has[self.second[pair]]
+        first, second = np.asarray(self.first), np.asarray(self.second)
+        in_window = has[first]
+        pair = second >= 0
+        in_window[pair] |= has[second[pair]]
         window_shared = (in_window * self.key_weights) @ holds
-        usable = (window_shared > 0) & (window_shared >= floor_total[candidates])
-        kept = usable.any(axis=0)
-        if not kept.any():
+        usable = (window_shared > 0) & (window_shared >= floors)
+        kept_columns = usable.any(axis=0)
+        if not kept_columns.any():
             return None
-        return candidates[kept], usable[:, kept]
+        return candidates[kept_columns], usable[:, kept_columns]
 
     def _columns(self, slots: Ints) -> Ints:
         """The column of every slot of the index among `slots` (-1 for the others)."""
@@ -213,7 +296,7 @@ class _Item:
         slots' own key counts, or off all the postings of the item's keys for many slots."""
         keys = self.keys
         if len(slots) > FEW_SLOTS:
-            postings = self.index.postings(list(keys))
+            postings = self.postings
             posted = np.concatenate([found for found, _times in postings])
             posted_times = np.concatenate([found for _slots, found in postings])
             rows_of = np.repeat(np.arange(len(postings)), [len(found) for found, _times in postings])
@@ -237,57 +320,24 @@ class _Item:
         counts[rows, columns] = times
         return counts
 
-    def _window_rows(self, weight: Callable[[str], float]) -> tuple[Floats, Floats, Floats, Floats, list[Pair]]:
+    def _window_rows(self, cells: _Cells) -> tuple[Floats, Floats, Floats, Floats]:
         """Per window: key presence, content key counts, content weight, and shared pairs."""
-        keys = self.keys
-        known_pairs = self.index.pairs
-        count = len(self.profiles)
-        present = np.zeros((count + 1, len(keys)))  # and an empty row for one-sentence windows
-        content = np.zeros((count + 1, len(keys)))
+        count, keys = len(self.profiles), len(self.keys)
+        present = np.zeros((count + 1, keys))  # and an empty row for one-sentence windows
+        content = np.zeros((count + 1, keys))
         content_weight = np.zeros(count + 1)
-        # the cells to set, gathered first and set at once (one numpy call each, not one per cell)
-        present_rows: list[int] = []
-        present_columns: list[int] = []
-        content_rows: list[int] = []
-        content_columns: list[int] = []
-        content_counts: list[int] = []
-        for row, p in enumerate(self.profiles):
-            for key in p.keys:
-                column = keys.get(key)
-                if column is not None:
-                    present_rows.append(row)
-                    present_columns.append(column)
-            total = 0.0
-            for key, n in p.content:
-                total += n * weight(key)
-                column = keys.get(key)
-                if column is not None:
-                    content_rows.append(row)
-                    content_columns.append(column)
-                    content_counts.append(n)
-            content_weight[row] = total
-        present[present_rows, present_columns] = 1.0
-        content[content_rows, content_columns] = content_counts
-        pairs: dict[Pair, int] = {}
-        at: list[tuple[int, int]] = []
-        for row, span in enumerate(self.spans):
-            kept = [pair for s in span for pair in self.profiles[self.rows[id(s)]].pairs]
-            if len(span) > 1:
-                a, b = self.profiles[self.rows[id(span[0])]], self.profiles[self.rows[id(span[1])]]
-                if a.last is not None and b.first is not None:
-                    kept.append((a.last, b.first))
-            at.extend((row, pairs.setdefault(pair, len(pairs))) for pair in kept if pair in known_pairs)
-        window_pairs = np.zeros((len(self.spans), len(pairs)))
-        if at:
-            rows, columns = zip(*at, strict=True)
-            window_pairs[list(rows), list(columns)] = 1.0
-        first, second = self.first, np.where(self.second >= 0, self.second, count)
+        present[cells.present_rows, cells.present_columns] = 1.0
+        content[cells.content_rows, cells.content_columns] = cells.content_counts
+        content_weight[:count] = cells.content_weight
+        window_pairs = np.zeros((len(self.spans), len(cells.pairs)))
+        window_pairs[cells.pair_rows, cells.pair_columns] = 1.0
+        first = np.asarray(self.first)
+        second = np.where(np.asarray(self.second) >= 0, self.second, count)
         return (
             np.maximum(present[first], present[second]),
             content[first] + content[second],
             content_weight[first] + content_weight[second],
             window_pairs,
-            list(pairs),
         )
 
     def upper(
@@ -299,19 +349,33 @@ class _Item:
     ) -> Floats:
         """Bounds for `slots`; -1 where `usable` says not to compare (all compared without it)."""
         index = self.index
-        present, content, content_weight, window_pairs, pairs = self._window_rows(weight)
+        cells = self.cells(weight)
+        total = index.totals(slots)
+        if kernels is not None:
+            out = np.empty((len(self.spans), len(slots)))
+            postings = self.postings
+            kernels.upper(
+                cells.present_rows, cells.present_columns, cells.content_rows, cells.content_columns,
+                cells.content_counts, cells.content_weight, self.first, self.second, cells.pair_rows,
+                cells.pair_columns, index.pair_slots(cells.pairs), self.key_weights,
+                [found for found, _counts in postings], [counts for _found, counts in postings], slots,
+                len(index.refs), total, index.pair_count[slots], index.trust[slots], w.coverage, w.focus, w.order,
+                None if usable is None else np.ascontiguousarray(usable), out,
+            )  # fmt: skip
+            return out
+        present, content, content_weight, window_pairs = self._window_rows(cells)
         counts = self._holds(slots)
         holds = (counts > 0).astype(np.float64)
         shared_pairs = np.zeros((len(self.spans), len(slots)))
-        if pairs:
-            by_pair = np.zeros((len(pairs), len(slots)))
+        if cells.pairs:
+            by_pair = np.zeros((len(cells.pairs), len(slots)))
             if len(slots) > FEW_SLOTS:
-                posted, at = index.pair_postings(pairs)
+                posted, at = index.pair_postings(cells.pairs)
                 columns_of = self._columns(slots)
                 kept = columns_of[posted] >= 0
                 by_pair[at[kept], columns_of[posted[kept]]] = 1.0
             else:  # the slots' own pairs, looked up among the item's
-                row_of = {pair: row for row, pair in enumerate(pairs)}
+                row_of = {pair: row for row, pair in enumerate(cells.pairs)}
                 refs = index.refs
                 rows: list[int] = []
                 columns: list[int] = []
@@ -324,7 +388,6 @@ class _Item:
                 by_pair[rows, columns] = 1.0
             shared_pairs = window_pairs @ by_pair
         kw = self.key_weights
-        total = index.totals(slots)
         coverage = (present * kw) @ counts / np.where(total > 0, total, 1.0)
         focus = ((content * kw) @ holds) / np.where(content_weight > 0, content_weight, 1.0)[:, None]
         pair_count = index.pair_count[slots]

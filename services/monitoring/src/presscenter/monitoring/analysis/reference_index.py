@@ -216,9 +216,13 @@ class ReferenceIndex:
                 arrays[n] = build(keys[n])
         return arrays  # type: ignore[return-value]
 
+    def pair_slots(self, pairs: Sequence[tuple[str, str]]) -> list[Ints]:
+        """The slots of the references holding each of `pairs`, pair by pair."""
+        return [self._pair_postings(p) for p in pairs]
+
     def pair_postings(self, pairs: Sequence[tuple[str, str]]) -> tuple[Ints, Ints]:
         """(slots, row of the pair in `pairs`) of the references holding each of `pairs`."""
-        arrays = [self._pair_postings(p) for p in pairs]
+        arrays = self.pair_slots(pairs)
         return np.concatenate(arrays), np.repeat(np.arange(len(pairs)), [len(a) for a in arrays])
 
 

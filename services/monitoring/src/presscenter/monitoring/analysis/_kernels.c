@@ -1,0 +1,617 @@
+/* The loops of `claim_bounds` over many small arrays, each in one C pass instead of dozens of numpy
+ * calls on arrays of a few dozen cells (where numpy's cost is the calls, not the arithmetic).
+ *
+ * Each function does what the numpy code beside it in `claim_bounds` does (its docstring names
+ * it). `claim_bounds` uses these when the module is built and the numpy code when it is not
+ * (MONITORING_PURE_PYTHON=1, or no C compiler); the tests hold the two equal.
+ * - `candidates` adds the same floats in the same order as `np.bincount`: equal bit for bit.
+ * - `usable` and `upper` sum products key by key, where numpy's matrix products go through BLAS
+ *   (blocked, fused multiply-adds): equal to within a few units in the last place, which the
+ *   matcher's TOLERANCE absorbs (bounds only decide which pairs are scored exactly).
+ *
+ * Arrays are read through the buffer protocol (so no numpy headers are needed to build), small
+ * lists of cell coordinates as Python lists of ints.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- reading arguments ------------------------------------------------------------------------ */
+
+enum kind { INT64, FLOAT64, BOOL };
+
+static const char *const kind_names[] = {"int64", "float64", "bool"};
+
+/* A C-contiguous buffer of `kind` items, `count` of them (any number of dimensions). */
+static int
+get_buffer(PyObject *obj, Py_buffer *view, enum kind kind, int writable, const char *name)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0) {
+        return -1;
+    }
+    const char *got = view->format ? view->format : "B";
+    if (got[0] == '<' || got[0] == '=' || got[0] == '@') {
+        got++;
+    }
+    int ok = got[0] != '\0' && got[1] == '\0';
+    if (kind == INT64) { /* numpy's int64 is 'l' on LP64, 'q' elsewhere */
+        ok = ok && view->itemsize == 8 && (got[0] == 'q' || got[0] == 'l');
+    }
+    else if (kind == FLOAT64) {
+        ok = ok && view->itemsize == 8 && got[0] == 'd';
+    }
+    else {
+        ok = ok && view->itemsize == 1 && got[0] == '?';
+    }
+    if (!ok) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous %s array", name, kind_names[kind]);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static Py_ssize_t
+items(const Py_buffer *view)
+{
+    return view->len / view->itemsize;
+}
+
+/* Up to MAX_VIEWS buffers held for one call, released together. */
+#define MAX_VIEWS 16
+typedef struct {
+    Py_buffer views[MAX_VIEWS];
+    int held;
+} Views;
+
+static void *
+hold(Views *views, PyObject *obj, enum kind kind, int writable, Py_ssize_t expected, const char *name)
+{
+    if (views->held >= MAX_VIEWS) {
+        PyErr_SetString(PyExc_RuntimeError, "_kernels: too many buffers");
+        return NULL;
+    }
+    Py_buffer *view = &views->views[views->held];
+    if (get_buffer(obj, view, kind, writable, name) < 0) {
+        return NULL;
+    }
+    views->held++;
+    if (expected >= 0 && items(view) != expected) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd items, expected %zd", name, items(view), expected);
+        return NULL;
+    }
+    return view->buf;
+}
+
+static Py_ssize_t
+held_items(const Views *views)
+{
+    return items(&views->views[views->held - 1]);
+}
+
+static void
+release(Views *views)
+{
+    for (int i = 0; i < views->held; i++) {
+        PyBuffer_Release(&views->views[i]);
+    }
+    views->held = 0;
+}
+
+/* A Python list of ints, each in [low, high), copied into a fresh array (free it). */
+static int64_t *
+int_list(PyObject *obj, Py_ssize_t expected, int64_t low, int64_t high, Py_ssize_t *count, const char *name)
+{
+    if (!PyList_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a list of ints", name);
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(obj);
+    if (expected >= 0 && n != expected) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd items, expected %zd", name, n, expected);
+        return NULL;
+    }
+    int64_t *out = malloc((n > 0 ? (size_t)n : 1) * sizeof(int64_t));
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long value = PyLong_AsLongLong(PyList_GET_ITEM(obj, i));
+        if (value == -1 && PyErr_Occurred()) {
+            free(out);
+            return NULL;
+        }
+        if (value < low || value >= high) {
+            PyErr_Format(PyExc_IndexError, "%s: %lld is not in [%lld, %lld)", name, value, (long long)low,
+                         (long long)high);
+            free(out);
+            return NULL;
+        }
+        out[i] = value;
+    }
+    if (count != NULL) {
+        *count = n;
+    }
+    return out;
+}
+
+/* A Python list of floats (or ints), copied into a fresh array (free it). */
+static double *
+float_list(PyObject *obj, Py_ssize_t expected, Py_ssize_t *count, const char *name)
+{
+    if (!PyList_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a list of floats", name);
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(obj);
+    if (expected >= 0 && n != expected) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd items, expected %zd", name, n, expected);
+        return NULL;
+    }
+    double *out = malloc((n > 0 ? (size_t)n : 1) * sizeof(double));
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyFloat_AsDouble(PyList_GET_ITEM(obj, i));
+        if (out[i] == -1.0 && PyErr_Occurred()) {
+            free(out);
+            return NULL;
+        }
+    }
+    if (count != NULL) {
+        *count = n;
+    }
+    return out;
+}
+
+/* --- what several functions need --------------------------------------------------------------- */
+
+/* Per slot of the index, its column among `slots` (distinct), or -1. */
+static int64_t *
+columns_of(const int64_t *slots, Py_ssize_t columns, Py_ssize_t n_slots)
+{
+    int64_t *column = malloc((n_slots > 0 ? (size_t)n_slots : 1) * sizeof(int64_t));
+    if (column == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t s = 0; s < n_slots; s++) {
+        column[s] = -1;
+    }
+    for (Py_ssize_t c = 0; c < columns; c++) {
+        if (slots[c] < 0 || slots[c] >= n_slots) {
+            PyErr_SetString(PyExc_IndexError, "_kernels: a slot beyond the index");
+            free(column);
+            return NULL;
+        }
+        if (column[slots[c]] >= 0) {
+            PyErr_Format(PyExc_ValueError, "_kernels: slot %lld appears twice among the slots", (long long)slots[c]);
+            free(column);
+            return NULL;
+        }
+        column[slots[c]] = c;
+    }
+    return column;
+}
+
+/* rows x columns, row-major: `cell[row * columns + column] = value of the posting` for each row's
+ * postings (`row_slots[row]`, a list of int64 arrays of slots; `row_values[row]` their float64
+ * values, or 1.0 each without), keeping the slots that have a column. `_Item._holds` and the pair
+ * matrix of `_Item.upper` in numpy. */
+static double *
+posted_matrix(PyObject *row_slots, PyObject *row_values, const int64_t *column, Py_ssize_t n_slots,
+              Py_ssize_t rows, Py_ssize_t columns, const char *name)
+{
+    if (!PyList_Check(row_slots) || PyList_GET_SIZE(row_slots) != rows ||
+        (row_values != NULL && (!PyList_Check(row_values) || PyList_GET_SIZE(row_values) != rows))) {
+        PyErr_Format(PyExc_ValueError, "%s: expected a list of %zd arrays", name, rows);
+        return NULL;
+    }
+    double *cell = calloc((rows * columns > 0 ? (size_t)(rows * columns) : 1), sizeof(double));
+    if (cell == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        Views views = {.held = 0};
+        const int64_t *slot = hold(&views, PyList_GET_ITEM(row_slots, r), INT64, 0, -1, name);
+        if (slot == NULL) {
+            goto failed;
+        }
+        Py_ssize_t n = held_items(&views);
+        const double *value = NULL;
+        if (row_values != NULL) {
+            value = hold(&views, PyList_GET_ITEM(row_values, r), FLOAT64, 0, n, name);
+            if (value == NULL) {
+                goto failed;
+            }
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (slot[i] < 0 || slot[i] >= n_slots) {
+                PyErr_Format(PyExc_IndexError, "%s: a posted slot beyond the index", name);
+                goto failed;
+            }
+            int64_t c = column[slot[i]];
+            if (c >= 0) {
+                cell[r * columns + c] = value != NULL ? value[i] : 1.0;
+            }
+        }
+        release(&views);
+        continue;
+    failed:
+        release(&views);
+        free(cell);
+        return NULL;
+    }
+    return cell;
+}
+
+/* rows x columns of zeros, `value` (or 1.0) set at each (rows[i], columns[i]). */
+static double *
+cell_matrix(const int64_t *at_rows, const int64_t *at_columns, const double *value, Py_ssize_t cells,
+            Py_ssize_t rows, Py_ssize_t columns)
+{
+    double *cell = calloc((rows * columns > 0 ? (size_t)(rows * columns) : 1), sizeof(double));
+    if (cell == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < cells; i++) {
+        cell[at_rows[i] * columns + at_columns[i]] = value != NULL ? value[i] : 1.0;
+    }
+    return cell;
+}
+
+/* --- candidates --------------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(candidates_doc,
+"candidates(postings, weights, floors, out) -> int\n\n"
+"`_shared_at_least`: with `shared = np.bincount(np.concatenate(postings),\n"
+"weights=np.repeat(weights, lengths), minlength=len(floors))`, writes\n"
+"`np.flatnonzero((shared >= floors) & (shared > 0))` into the start of `out` (int64, len(floors)\n"
+"long) and returns how many it wrote. `postings`: a list of int64 arrays of slots (< len(floors));\n"
+"`weights`: one float64 per array.");
+
+static PyObject *
+candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "candidates: expected 4 arguments (postings, weights, floors, out)");
+        return NULL;
+    }
+    PyObject *postings = args[0];
+    if (!PyList_Check(postings)) {
+        PyErr_SetString(PyExc_TypeError, "candidates: postings must be a list of int64 arrays");
+        return NULL;
+    }
+    Py_ssize_t keys = PyList_GET_SIZE(postings);
+    Views views = {.held = 0};
+    PyObject *result = NULL;
+    double *shared = NULL;
+    const double *weight = hold(&views, args[1], FLOAT64, 0, keys, "weights");
+    const double *floor = weight ? hold(&views, args[2], FLOAT64, 0, -1, "floors") : NULL;
+    Py_ssize_t slots = floor ? held_items(&views) : 0;
+    int64_t *found = floor ? hold(&views, args[3], INT64, 1, slots, "out") : NULL;
+    if (found == NULL) {
+        goto done;
+    }
+    shared = calloc(slots > 0 ? (size_t)slots : 1, sizeof(double));
+    if (shared == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < keys; k++) {
+        Views posted = {.held = 0};
+        const int64_t *slot = hold(&posted, PyList_GET_ITEM(postings, k), INT64, 0, -1, "postings");
+        if (slot == NULL) {
+            release(&posted);
+            goto done;
+        }
+        Py_ssize_t n = held_items(&posted);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (slot[i] < 0 || slot[i] >= slots) {
+                release(&posted);
+                PyErr_SetString(PyExc_IndexError, "candidates: a posted slot beyond floors");
+                goto done;
+            }
+            shared[slot[i]] += weight[k];
+        }
+        release(&posted);
+    }
+    Py_ssize_t count = 0;
+    for (Py_ssize_t s = 0; s < slots; s++) {
+        if (shared[s] >= floor[s] && shared[s] > 0) {
+            found[count++] = s;
+        }
+    }
+    result = PyLong_FromSsize_t(count);
+done:
+    free(shared);
+    release(&views);
+    return result;
+}
+
+/* --- usable ------------------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(usable_doc,
+"usable(sentences, content_rows, content_columns, first, second, key_weights, key_slots, slots,\n"
+"       n_slots, floors, out, kept) -> int\n\n"
+"`_Item.usable`: per window (the rows of its sentences, `first[w]` and `second[w]` or -1) and slot\n"
+"of `slots`, whether the index keys of the window's content (the sentence x key cells\n"
+"`content_rows`, `content_columns`) that the slot holds (`key_slots[key]`: the slots holding each\n"
+"key; slots < n_slots) weigh (`key_weights`) more than nothing and `floors[column]` or more.\n"
+"Writes that into `out` (bool, windows x len(slots)), the columns some window can use into the\n"
+"start of `kept` (int64), and returns how many there are.");
+
+static PyObject *
+usable(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "usable: expected 12 arguments (see its docstring)");
+        return NULL;
+    }
+    Views views = {.held = 0};
+    PyObject *result = NULL;
+    int64_t *cell_rows = NULL, *cell_columns = NULL, *first = NULL, *second = NULL, *column = NULL;
+    double *holds = NULL, *has = NULL, *in_window = NULL;
+    Py_ssize_t sentences = PyLong_AsSsize_t(args[0]);
+    Py_ssize_t n_slots = sentences < 0 ? -1 : PyLong_AsSsize_t(args[8]);
+    if (n_slots < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "usable: sentences and n_slots must not be negative");
+        }
+        return NULL;
+    }
+    const double *key_weight = hold(&views, args[5], FLOAT64, 0, -1, "key_weights");
+    Py_ssize_t keys = key_weight ? held_items(&views) : 0;
+    const int64_t *slots = key_weight ? hold(&views, args[7], INT64, 0, -1, "slots") : NULL;
+    Py_ssize_t columns = slots ? held_items(&views) : 0;
+    const double *floor = slots ? hold(&views, args[9], FLOAT64, 0, columns, "floors") : NULL;
+    Py_ssize_t windows = 0, cells = 0;
+    if (floor == NULL || (first = int_list(args[3], -1, 0, sentences, &windows, "first")) == NULL ||
+        (second = int_list(args[4], windows, -1, sentences, NULL, "second")) == NULL ||
+        (cell_rows = int_list(args[1], -1, 0, sentences, &cells, "content_rows")) == NULL ||
+        (cell_columns = int_list(args[2], cells, 0, keys, NULL, "content_columns")) == NULL) {
+        goto done;
+    }
+    uint8_t *out = hold(&views, args[10], BOOL, 1, windows * columns, "out");
+    int64_t *kept = out ? hold(&views, args[11], INT64, 1, columns, "kept") : NULL;
+    if (kept == NULL || (column = columns_of(slots, columns, n_slots)) == NULL ||
+        (holds = posted_matrix(args[6], NULL, column, n_slots, keys, columns, "key_slots")) == NULL ||
+        (has = cell_matrix(cell_rows, cell_columns, NULL, cells, sentences, keys)) == NULL) {
+        goto done;
+    }
+    in_window = malloc((keys > 0 ? (size_t)keys : 1) * sizeof(double));
+    if (in_window == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(out, 0, (size_t)(windows * columns));
+    for (Py_ssize_t w = 0; w < windows; w++) {
+        const double *a = has + first[w] * keys;
+        const double *b = second[w] >= 0 ? has + second[w] * keys : NULL;
+        for (Py_ssize_t k = 0; k < keys; k++) {
+            in_window[k] = (a[k] != 0 || (b != NULL && b[k] != 0)) ? key_weight[k] : 0.0;
+        }
+        for (Py_ssize_t c = 0; c < columns; c++) {
+            double shared = 0.0;
+            for (Py_ssize_t k = 0; k < keys; k++) {
+                if (holds[k * columns + c] != 0) {
+                    shared += in_window[k];
+                }
+            }
+            out[w * columns + c] = shared > 0 && shared >= floor[c];
+        }
+    }
+    Py_ssize_t count = 0;
+    for (Py_ssize_t c = 0; c < columns; c++) {
+        for (Py_ssize_t w = 0; w < windows; w++) {
+            if (out[w * columns + c]) {
+                kept[count++] = c;
+                break;
+            }
+        }
+    }
+    result = PyLong_FromSsize_t(count);
+done:
+    free(cell_rows);
+    free(cell_columns);
+    free(first);
+    free(second);
+    free(column);
+    free(holds);
+    free(has);
+    free(in_window);
+    release(&views);
+    return result;
+}
+
+/* --- upper ------------------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(upper_doc,
+"upper(present_rows, present_columns, content_rows, content_columns, content_counts, content_weight,\n"
+"      first, second, pair_rows, pair_columns, pair_slots, key_weights, key_slots, key_counts,\n"
+"      slots, n_slots, totals, pair_count, trust, coverage_weight, focus_weight, order_weight,\n"
+"      usable, out) -> None\n\n"
+"`_Item.upper`: writes into `out` (float64, windows x len(slots)) the bound of each window and slot:\n"
+"`trust x (coverage, focus, order)` combined with the three weights given, where\n"
+"coverage is the weight (`key_weights`) of the slot's tokens (`key_slots`, `key_counts`: per key,\n"
+"the slots holding it and how many times) among the window's keys (sentence x key cells\n"
+"`present_rows`, `present_columns`) over the slot's total (`totals`); focus, the weight of the\n"
+"window's content tokens (`content_*` cells and counts) the slot has over the window's content\n"
+"weight (`content_weight` per sentence); order, the window's pairs (window x pair cells\n"
+"`pair_rows`, `pair_columns`) the slot has (`pair_slots`: per pair, the slots holding it) over\n"
+"`pair_count` (coverage where the slot has none). Cells and counts are lists of ints, content\n"
+"weights a list of floats, the rest arrays. Where window or slot has no content: 0.0, or\n"
+"-1.0 when `usable` (bool, windows x len(slots), or None) is given; -1.0 where `usable` is False.");
+
+static PyObject *
+upper(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 24) {
+        PyErr_SetString(PyExc_TypeError, "upper: expected 24 arguments (see its docstring)");
+        return NULL;
+    }
+    Views views = {.held = 0};
+    PyObject *result = NULL;
+    int64_t *present_rows = NULL, *present_columns = NULL, *content_rows = NULL, *content_columns = NULL;
+    int64_t *first = NULL, *second = NULL, *pair_rows = NULL, *pair_columns = NULL, *column = NULL;
+    double *present = NULL, *content = NULL, *counts = NULL, *by_pair = NULL, *window_pairs = NULL;
+    double *window_present = NULL, *window_content = NULL, *content_weight = NULL, *content_count = NULL;
+    Py_ssize_t n_slots = PyLong_AsSsize_t(args[15]);
+    if (n_slots < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "upper: n_slots must not be negative");
+        }
+        return NULL;
+    }
+    Py_ssize_t sentences = 0;
+    if ((content_weight = float_list(args[5], -1, &sentences, "content_weight")) == NULL) {
+        return NULL;
+    }
+    const double *key_weight = hold(&views, args[11], FLOAT64, 0, -1, "key_weights");
+    Py_ssize_t keys = key_weight ? held_items(&views) : 0;
+    const int64_t *slots = key_weight ? hold(&views, args[14], INT64, 0, -1, "slots") : NULL;
+    Py_ssize_t columns = slots ? held_items(&views) : 0;
+    const double *total = slots ? hold(&views, args[16], FLOAT64, 0, columns, "totals") : NULL;
+    const double *pair_count = total ? hold(&views, args[17], FLOAT64, 0, columns, "pair_count") : NULL;
+    const double *trust = pair_count ? hold(&views, args[18], FLOAT64, 0, columns, "trust") : NULL;
+    double w[3];
+    for (int i = 0; i < 3; i++) {
+        w[i] = PyFloat_AsDouble(args[19 + i]);
+    }
+    if (trust == NULL || PyErr_Occurred()) {
+        goto done;
+    }
+    Py_ssize_t windows = 0, present_cells = 0, content_cells = 0, pair_cells = 0;
+    if ((first = int_list(args[6], -1, 0, sentences, &windows, "first")) == NULL ||
+        (second = int_list(args[7], windows, -1, sentences, NULL, "second")) == NULL ||
+        (present_rows = int_list(args[0], -1, 0, sentences, &present_cells, "present_rows")) == NULL ||
+        (present_columns = int_list(args[1], present_cells, 0, keys, NULL, "present_columns")) == NULL ||
+        (content_rows = int_list(args[2], -1, 0, sentences, &content_cells, "content_rows")) == NULL ||
+        (content_columns = int_list(args[3], content_cells, 0, keys, NULL, "content_columns")) == NULL) {
+        goto done;
+    }
+    PyObject *pair_slots = args[10];
+    if (!PyList_Check(pair_slots)) {
+        PyErr_SetString(PyExc_TypeError, "pair_slots: expected a list of int64 arrays");
+        goto done;
+    }
+    Py_ssize_t pairs = PyList_GET_SIZE(pair_slots);
+    if ((pair_rows = int_list(args[8], -1, 0, windows, &pair_cells, "pair_rows")) == NULL ||
+        (pair_columns = int_list(args[9], pair_cells, 0, pairs, NULL, "pair_columns")) == NULL) {
+        goto done;
+    }
+    const uint8_t *usable = NULL;
+    if ((content_count = float_list(args[4], content_cells, NULL, "content_counts")) == NULL ||
+        (args[22] != Py_None && (usable = hold(&views, args[22], BOOL, 0, windows * columns, "usable")) == NULL)) {
+        goto done;
+    }
+    double *out = hold(&views, args[23], FLOAT64, 1, windows * columns, "out");
+    if (out == NULL || (column = columns_of(slots, columns, n_slots)) == NULL ||
+        (counts = posted_matrix(args[12], args[13], column, n_slots, keys, columns, "key_slots")) == NULL ||
+        (by_pair = posted_matrix(pair_slots, NULL, column, n_slots, pairs, columns, "pair_slots")) == NULL ||
+        (present = cell_matrix(present_rows, present_columns, NULL, present_cells, sentences, keys)) == NULL ||
+        (content = cell_matrix(content_rows, content_columns, content_count, content_cells, sentences, keys)) ==
+            NULL ||
+        (window_pairs = cell_matrix(pair_rows, pair_columns, NULL, pair_cells, windows, pairs)) == NULL) {
+        goto done;
+    }
+    window_present = malloc((keys > 0 ? (size_t)keys : 1) * sizeof(double));
+    window_content = malloc((keys > 0 ? (size_t)keys : 1) * sizeof(double));
+    if (window_present == NULL || window_content == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < windows; i++) {
+        const double *present_a = present + first[i] * keys, *content_a = content + first[i] * keys;
+        const double *present_b = second[i] >= 0 ? present + second[i] * keys : NULL;
+        const double *content_b = second[i] >= 0 ? content + second[i] * keys : NULL;
+        double weight = content_weight[first[i]] + (second[i] >= 0 ? content_weight[second[i]] : 0.0);
+        for (Py_ssize_t k = 0; k < keys; k++) {
+            double p = present_a[k], n = content_a[k];
+            if (present_b != NULL) {
+                p = present_b[k] > p ? present_b[k] : p;
+                n += content_b[k];
+            }
+            window_present[k] = p * key_weight[k];
+            window_content[k] = n * key_weight[k];
+        }
+        const double *pairs_here = window_pairs + i * pairs;
+        for (Py_ssize_t c = 0; c < columns; c++) {
+            double covered = 0.0, focused = 0.0, shared_pairs = 0.0;
+            for (Py_ssize_t k = 0; k < keys; k++) {
+                double held = counts[k * columns + c];
+                covered += window_present[k] * held;
+                focused += window_content[k] * (held > 0 ? 1.0 : 0.0);
+            }
+            for (Py_ssize_t p = 0; p < pairs; p++) {
+                shared_pairs += pairs_here[p] * by_pair[p * columns + c];
+            }
+            double coverage = covered / (total[c] > 0 ? total[c] : 1.0);
+            double focus = focused / (weight > 0 ? weight : 1.0);
+            double order = pair_count[c] > 0 ? shared_pairs / pair_count[c] : coverage;
+            double bound = trust[c] * (w[0] * coverage + w[1] * focus + w[2] * order);
+            int scorable = weight > 0 && total[c] > 0;
+            if (usable == NULL) {
+                out[i * columns + c] = scorable ? bound : 0.0;
+            }
+            else {
+                out[i * columns + c] = scorable && usable[i * columns + c] ? bound : -1.0;
+            }
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    free(present_rows);
+    free(present_columns);
+    free(content_rows);
+    free(content_columns);
+    free(first);
+    free(second);
+    free(pair_rows);
+    free(pair_columns);
+    free(column);
+    free(present);
+    free(content);
+    free(counts);
+    free(by_pair);
+    free(window_pairs);
+    free(window_present);
+    free(window_content);
+    free(content_weight);
+    free(content_count);
+    release(&views);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"candidates", (PyCFunction)(void (*)(void))candidates, METH_FASTCALL, candidates_doc},
+    {"usable", (PyCFunction)(void (*)(void))usable, METH_FASTCALL, usable_doc},
+    {"upper", (PyCFunction)(void (*)(void))upper, METH_FASTCALL, upper_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    "presscenter.monitoring.analysis._kernels",
+    "The loops of claim_bounds in C (the source's opening comment says how they relate to numpy's).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__kernels(void)
+{
+    return PyModule_Create(&module);
+}
