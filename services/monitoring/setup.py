@@ -33,7 +33,9 @@ COMPILED = [
         "chunks", "matching", "reaccent", "sentences", "shingles", "spellings",
     )),
 ]  # fmt: skip
-KERNELS = [Extension("presscenter.monitoring.analysis._kernels", [str(PACKAGE / "analysis" / "_kernels.c")])]
+KERNELS = [
+    Extension("presscenter.monitoring.analysis._kernels", [str(PACKAGE / "analysis" / "_kernels.c")], libraries=["m"]),
+]
 MYPY_OPTIONS = ["--ignore-missing-imports", "--follow-imports=silent", "--explicit-package-bases"]
 
 

@@ -1,11 +1,13 @@
-"""Claim bounds: the C kernels (`analysis/_kernels.c`) bound every window x reference as the numpy
-code they stand in for does, and refuse malformed arguments with an error that names them.
+"""Claim bounds: the C kernels (`analysis/_kernels.c`) bound every window x reference, and weigh
+keys and references, as the numpy code they stand in for does, and refuse malformed arguments
+with an error that names them.
 
 The numpy code runs in an interpreted copy of `claim_bounds` with its kernels taken away, on the
 same index and items as the built module."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from types import ModuleType
@@ -111,6 +113,30 @@ def test_the_kernels_bound_the_references_asked_for_as_numpy_does(
 
 
 @needs_kernels
+def test_the_index_weighs_keys_and_references_as_numpy_does(
+    stream: tuple[ReferenceIndex, TermStats, list[Parts]],
+) -> None:
+    """Key weights, reference totals now and as of the last refresh; the kernels' log is the C
+    library's, as `TermStats.idf`'s `math.log` (numpy's may differ from it in the last place)."""
+    index, terms, _items = stream
+    numpy_module = interpreted("presscenter.monitoring.analysis.reference_index")
+    numpy_module.kernels = None
+    native, reference = ReferenceIndex(terms, refresh_docs=0), numpy_module.ReferenceIndex(terms, refresh_docs=0)
+    for ref in index.refs:
+        if ref is not None:
+            assert native.add(ref) == reference.add(ref)
+    native.refresh()
+    reference.refresh()
+    keys = list(index.keys)
+    assert native.weights(keys).tolist() == [terms.idf(key) for key in keys]
+    np.testing.assert_allclose(native.weights(keys), reference.weights(keys), rtol=1e-15)
+    slots = np.arange(len(native.refs))
+    np.testing.assert_allclose(native.totals(slots), reference.totals(slots), rtol=1e-14)
+    np.testing.assert_allclose(native.filter_total, reference.filter_total, rtol=1e-14)
+    assert len(native.filter_total) == len(reference.filter_total) >= len(slots)
+
+
+@needs_kernels
 def test_the_candidate_filter_adds_the_same_floats_in_the_same_order_as_bincount(numpy_bounds: ModuleType) -> None:
     rng = np.random.default_rng(11)
     for _ in range(200):
@@ -136,6 +162,8 @@ def arguments(kernel: str, **changed: Any) -> list[Any]:
     one_key = {"key_weights": floats(2.0), "key_slots": [ints(0)], "slots": ints(0), "n_slots": 1}
     given: dict[str, Any] = {
         "candidates": {"postings": [ints(0)], "weights": floats(1.0), "floors": floats(0.5), "out": ints(0)},
+        "idf": {"ids": [0], "df": floats(1.0), "docs": 20.0, "floor": 0.2, "out": floats(0.0)},
+        "idf_sums": {"groups": [ints(0, 0)], "df": floats(1.0), "docs": 20.0, "floor": 0.2, "out": floats(0.0)},
         "usable": {
             "sentences": 1, "content_rows": [0], "content_columns": [0], "first": [0], "second": [-1], **one_key,
             "floors": floats(0.1), "out": np.zeros((1, 1), dtype=bool), "kept": ints(0),
@@ -157,6 +185,10 @@ def arguments(kernel: str, **changed: Any) -> list[Any]:
 def test_the_kernels_take_one_window_one_key_and_one_slot() -> None:
     """The arguments the refusals below start from are right: a window that is the reference."""
     assert kernels.candidates(*arguments("candidates")) == 1
+    for kernel, times in (("idf", 1), ("idf_sums", 2)):
+        found = arguments(kernel)
+        getattr(kernels, kernel)(*found)
+        assert found[-1].tolist() == [times * math.log(20.0 / 2.0)]
     found = arguments("usable")
     assert kernels.usable(*found) == 1 and found[-2].tolist() == [[True]]
     found = arguments("upper")
@@ -174,6 +206,11 @@ def test_the_kernels_take_one_window_one_key_and_one_slot() -> None:
         ("candidates", {"postings": [np.zeros(1, dtype=np.int32)]}, TypeError, "postings: expected a contiguous int64"),
         ("candidates", {"postings": (ints(0),)}, TypeError, "postings must be a list of int64 arrays"),
         ("candidates", {"weights": floats(1.0, 2.0)}, ValueError, "weights: 2 items, expected 1"),
+        ("idf", {"ids": [1]}, IndexError, "ids: 1 is not in [0, 1)"),
+        ("idf", {"docs": "20"}, TypeError, "must be real number"),
+        ("idf", {"out": floats(0.0, 0.0)}, ValueError, "out: 2 items, expected 1"),
+        ("idf_sums", {"groups": [ints(0, 1)]}, IndexError, "idf_sums: a key id beyond df"),
+        ("idf_sums", {"groups": ints(0)}, TypeError, "groups must be a list of int64 arrays"),
         ("usable", {"content_columns": [3]}, IndexError, "content_columns: 3 is not in [0, 1)"),
         ("usable", {"first": [1]}, IndexError, "first: 1 is not in [0, 1)"),
         ("usable", {"key_slots": [ints(5)]}, IndexError, "key_slots: a posted slot beyond the index"),

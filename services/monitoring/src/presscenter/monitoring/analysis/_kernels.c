@@ -5,6 +5,8 @@
  * it). `claim_bounds` uses these when the module is built and the numpy code when it is not
  * (MONITORING_PURE_PYTHON=1, or no C compiler); the tests hold the two equal.
  * - `candidates` adds the same floats in the same order as `np.bincount`: equal bit for bit.
+ * - `idf` and `idf_sums` compute `TermStats.idf` with the C library's `log`, as `math.log` does
+ *   (numpy's own `log` may differ from it in the last place).
  * - `usable` and `upper` sum products key by key, where numpy's matrix products go through BLAS
  *   (blocked, fused multiply-adds): equal to within a few units in the last place, which the
  *   matcher's TOLERANCE absorbs (bounds only decide which pairs are scored exactly).
@@ -14,6 +16,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +340,116 @@ done:
     return result;
 }
 
+/* --- idf ------------------------------------------------------------------------------------- */
+
+/* `TermStats.idf`: max(floor, log(docs / (df + 1))), `docs` counting the prior documents. */
+static inline double
+idf_of(double df, double docs, double floor)
+{
+    double value = log(docs / (df + 1.0));
+    return value > floor ? value : floor;
+}
+
+/* The document frequencies and the two numbers of `idf_of`, from arguments 1-3. */
+static const double *
+idf_arguments(Views *views, PyObject *const *args, Py_ssize_t *keys, double *docs, double *floor)
+{
+    const double *df = hold(views, args[1], FLOAT64, 0, -1, "df");
+    if (df == NULL) {
+        return NULL;
+    }
+    *keys = held_items(views);
+    *docs = PyFloat_AsDouble(args[2]);
+    *floor = *docs == -1.0 && PyErr_Occurred() ? -1.0 : PyFloat_AsDouble(args[3]);
+    return PyErr_Occurred() ? NULL : df;
+}
+
+PyDoc_STRVAR(idf_doc,
+"idf(ids, df, docs, floor, out) -> None\n\n"
+"`ReferenceIndex.weights`: for each key id of `ids` (a list of ints), `max(floor, log(docs /\n"
+"(df[id] + 1)))` into `out` (float64, as long as `ids`).");
+
+static PyObject *
+idf(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "idf: expected 5 arguments (ids, df, docs, floor, out)");
+        return NULL;
+    }
+    Views views = {.held = 0};
+    PyObject *result = NULL;
+    int64_t *ids = NULL;
+    Py_ssize_t keys = 0, count = 0;
+    double docs, floor;
+    const double *df = idf_arguments(&views, args, &keys, &docs, &floor);
+    if (df == NULL || (ids = int_list(args[0], -1, 0, keys, &count, "ids")) == NULL) {
+        goto done;
+    }
+    double *out = hold(&views, args[4], FLOAT64, 1, count, "out");
+    if (out == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        out[i] = idf_of(df[ids[i]], docs, floor);
+    }
+    result = Py_NewRef(Py_None);
+done:
+    free(ids);
+    release(&views);
+    return result;
+}
+
+PyDoc_STRVAR(idf_sums_doc,
+"idf_sums(groups, df, docs, floor, out) -> None\n\n"
+"`ReferenceIndex.totals`: for each group of `groups` (a list of int64 arrays of key ids, one per\n"
+"reference), the sum of their `idf` (see `idf`), added in order, into `out` (float64, one per group).");
+
+static PyObject *
+idf_sums(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "idf_sums: expected 5 arguments (groups, df, docs, floor, out)");
+        return NULL;
+    }
+    if (!PyList_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "idf_sums: groups must be a list of int64 arrays");
+        return NULL;
+    }
+    Views views = {.held = 0};
+    PyObject *result = NULL;
+    Py_ssize_t keys = 0, groups = PyList_GET_SIZE(args[0]);
+    double docs, floor;
+    const double *df = idf_arguments(&views, args, &keys, &docs, &floor);
+    double *out = df ? hold(&views, args[4], FLOAT64, 1, groups, "out") : NULL;
+    if (out == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t g = 0; g < groups; g++) {
+        Views group = {.held = 0};
+        const int64_t *id = hold(&group, PyList_GET_ITEM(args[0], g), INT64, 0, -1, "groups");
+        if (id == NULL) {
+            release(&group);
+            goto done;
+        }
+        Py_ssize_t n = held_items(&group);
+        double sum = 0.0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (id[i] < 0 || id[i] >= keys) {
+                release(&group);
+                PyErr_SetString(PyExc_IndexError, "idf_sums: a key id beyond df");
+                goto done;
+            }
+            sum += idf_of(df[id[i]], docs, floor);
+        }
+        out[g] = sum;
+        release(&group);
+    }
+    result = Py_NewRef(Py_None);
+done:
+    release(&views);
+    return result;
+}
+
 /* --- usable ------------------------------------------------------------------------------------ */
 
 PyDoc_STRVAR(usable_doc,
@@ -593,6 +706,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"candidates", (PyCFunction)(void (*)(void))candidates, METH_FASTCALL, candidates_doc},
+    {"idf", (PyCFunction)(void (*)(void))idf, METH_FASTCALL, idf_doc},
+    {"idf_sums", (PyCFunction)(void (*)(void))idf_sums, METH_FASTCALL, idf_sums_doc},
     {"usable", (PyCFunction)(void (*)(void))usable, METH_FASTCALL, usable_doc},
     {"upper", (PyCFunction)(void (*)(void))upper, METH_FASTCALL, upper_doc},
     {NULL, NULL, 0, NULL},

@@ -27,16 +27,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from presscenter.monitoring.analysis.native import kernels
 from presscenter.monitoring.analysis.references import ScoreWeights, window_spans
 from presscenter.monitoring.text.sentences import Sentence
 
 if TYPE_CHECKING:
     from presscenter.monitoring.analysis.reference_index import ReferenceIndex
 
-try:  # built by setup.py with the compiled modules; without it (a pure-Python build) numpy does the same
-    from presscenter.monitoring.analysis import _kernels as kernels
-except ImportError:
-    kernels = None  # type: ignore[assignment]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]

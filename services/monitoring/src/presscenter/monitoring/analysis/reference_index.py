@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from presscenter.monitoring.analysis.native import kernels
 from presscenter.monitoring.analysis.references import Reference
 from presscenter.monitoring.analysis.terms import PRIOR_DOCS, TermStats
 
@@ -136,20 +137,33 @@ class ReferenceIndex:
     # --- weights --------------------------------------------------------------------------------
 
     def _idf(self, ids: Ints) -> Floats:
-        """`TermStats.idf` of the keys with these ids, now."""
+        """`TermStats.idf` of the keys with these ids, now (numpy's; `kernels.idf` in C)."""
         terms = self.terms
         return np.maximum(terms.floor, np.log((terms.docs + PRIOR_DOCS) / (self._df[ids] + 1.0)))
 
     def weights(self, keys: Sequence[str]) -> Floats:
         """`TermStats.idf` of `keys` (keys some reference has), now."""
         ids = self._key_ids
+        if kernels is not None:
+            out = np.empty(len(keys))
+            kernels.idf([ids[k] for k in keys], self._df, self.terms.docs + PRIOR_DOCS, self.terms.floor, out)
+            return out
         return self._idf(np.fromiter((ids[k] for k in keys), dtype=np.int64, count=len(keys)))
 
     def totals(self, slots: Ints) -> Floats:
         """The total weight of each reference in `slots`, now (the sum of its tokens' idf)."""
-        arrays = [self._token_ids[s] for s in slots.tolist()]
-        ids = np.concatenate(arrays) if arrays else NO_SLOTS
-        owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
+        return self._sums([self._token_ids[s] for s in slots.tolist()])
+
+    def _sums(self, arrays: list[Ints], owners: tuple[Ints, Ints] | None = None) -> Floats:
+        """Per array of key ids, the sum of their idf, now, added in order (`owners`: the slot and
+        key id of every token of `arrays`, for numpy, if known)."""
+        if kernels is not None:
+            out = np.empty(len(arrays))
+            kernels.idf_sums(arrays, self._df, self.terms.docs + PRIOR_DOCS, self.terms.floor, out)
+            return out
+        if owners is None:
+            owners = (np.repeat(np.arange(len(arrays)), [len(a) for a in arrays]), _concatenated(arrays))
+        owner, ids = owners
         return np.bincount(owner, weights=self._idf(ids), minlength=len(arrays))  # type: ignore[return-value]  # floats, weighted
 
     def refresh(self) -> None:
@@ -157,13 +171,12 @@ class ReferenceIndex:
         if self.terms.docs - self._refreshed_at < self.refresh_docs:
             return
         self._refreshed_at = self.terms.docs
-        if self._all_tokens is None:
-            arrays = self._token_ids
+        arrays = self._token_ids
+        if self._all_tokens is None and kernels is None:
             owner = np.repeat(np.arange(len(arrays)), [len(a) for a in arrays])
-            self._all_tokens = (owner, np.concatenate(arrays) if arrays else NO_SLOTS)
-        owner, ids = self._all_tokens
-        totals: Floats = np.bincount(owner, weights=self._idf(ids), minlength=len(self.filter_total))  # type: ignore[assignment]
-        self.filter_total = totals
+            self._all_tokens = (owner, _concatenated(arrays))
+        totals = self._sums(arrays, self._all_tokens)
+        self.filter_total = _resized(totals, len(self.filter_total))
         self._floors = None
 
     def floors(self, share: float) -> Floats:
@@ -224,6 +237,10 @@ class ReferenceIndex:
         """(slots, row of the pair in `pairs`) of the references holding each of `pairs`."""
         arrays = self.pair_slots(pairs)
         return np.concatenate(arrays), np.repeat(np.arange(len(pairs)), [len(a) for a in arrays])
+
+
+def _concatenated(arrays: list[Ints]) -> Ints:
+    return np.concatenate(arrays) if arrays else NO_SLOTS
 
 
 def _resized(values: npt.NDArray, size: int) -> npt.NDArray:  # type: ignore[type-arg]
