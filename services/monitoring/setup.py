@@ -4,8 +4,8 @@ The modules in `COMPILED` are plain, fully type-annotated Python; mypyc turns ea
 extension that does the same thing faster (native classes, attribute slots, unboxed ints, direct
 calls between compiled functions). Everything else, and every behaviour, stays Python's.
 
-`KERNELS` are written in C by hand: loops over small arrays that `claim_bounds` would otherwise run
-as numpy calls (its numpy code stays, for a build without them).
+`analysis/_kernels.c` is written in C by hand: loops over small arrays that `claim_bounds` would
+otherwise run as numpy calls (its numpy code stays, for a build without them).
 
 `MONITORING_PURE_PYTHON=1` builds without compiling anything (the same code, interpreted), and so
 does a machine without a C compiler (with a warning). The Makefile's editable install sets it, then
@@ -33,9 +33,6 @@ COMPILED = [
         "chunks", "matching", "reaccent", "sentences", "shingles", "spellings",
     )),
 ]  # fmt: skip
-KERNELS = [
-    Extension("presscenter.monitoring.analysis._kernels", [str(PACKAGE / "analysis" / "_kernels.c")], libraries=["m"]),
-]
 MYPY_OPTIONS = ["--ignore-missing-imports", "--follow-imports=silent", "--explicit-package-bases"]
 
 
@@ -46,11 +43,19 @@ def ext_modules() -> list[Extension]:
     if not shutil.which(compiler):
         print(f"presscenter-monitoring: no C compiler ({compiler}): the analysis runs interpreted", file=sys.stderr)
         return []
+    import numpy
     from mypyc.build import mypycify
+
+    kernels = Extension(
+        "presscenter.monitoring.analysis._kernels",
+        [str(PACKAGE / "analysis" / "_kernels.c")],
+        include_dirs=[numpy.get_include()],  # numpy's C API: numpy is a build requirement (pyproject.toml)
+        libraries=["m"],
+    )
 
     os.chdir(HERE)  # mypyc names modules from paths relative to here
     os.environ["MYPYPATH"] = "src"
-    return [*mypycify([*MYPY_OPTIONS, *map(str, COMPILED)], opt_level="3", verbose=False), *KERNELS]
+    return [*mypycify([*MYPY_OPTIONS, *map(str, COMPILED)], opt_level="3", verbose=False), kernels]
 
 
 setup(ext_modules=ext_modules())

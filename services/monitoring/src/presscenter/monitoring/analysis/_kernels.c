@@ -11,11 +11,13 @@
  *   (blocked, fused multiply-adds): equal to within a few units in the last place, which the
  *   matcher's TOLERANCE absorbs (bounds only decide which pairs are scored exactly).
  *
- * Arrays are read through the buffer protocol (so no numpy headers are needed to build), small
- * lists of cell coordinates as Python lists of ints.
+ * Arrays are numpy's, read with its C API (numpy's buffer protocol export costs more than some of
+ * these loops); small lists of cell coordinates come as Python lists of ints.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,81 +29,35 @@ enum kind { INT64, FLOAT64, BOOL };
 
 static const char *const kind_names[] = {"int64", "float64", "bool"};
 
-/* A C-contiguous buffer of `kind` items, `count` of them (any number of dimensions). */
-static int
-get_buffer(PyObject *obj, Py_buffer *view, enum kind kind, int writable, const char *name)
-{
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) < 0) {
-        return -1;
-    }
-    const char *got = view->format ? view->format : "B";
-    if (got[0] == '<' || got[0] == '=' || got[0] == '@') {
-        got++;
-    }
-    int ok = got[0] != '\0' && got[1] == '\0';
-    if (kind == INT64) { /* numpy's int64 is 'l' on LP64, 'q' elsewhere */
-        ok = ok && view->itemsize == 8 && (got[0] == 'q' || got[0] == 'l');
-    }
-    else if (kind == FLOAT64) {
-        ok = ok && view->itemsize == 8 && got[0] == 'd';
-    }
-    else {
-        ok = ok && view->itemsize == 1 && got[0] == '?';
-    }
-    if (!ok) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous %s array", name, kind_names[kind]);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
-
-static Py_ssize_t
-items(const Py_buffer *view)
-{
-    return view->len / view->itemsize;
-}
-
-/* Up to MAX_VIEWS buffers held for one call, released together. */
-#define MAX_VIEWS 16
-typedef struct {
-    Py_buffer views[MAX_VIEWS];
-    int held;
-} Views;
-
+/* The data of `obj`, a C-contiguous numpy array of `kind` (any number of dimensions), with its
+ * number of items into `count` (if given), which must be `expected` unless that is -1; NULL with
+ * an exception set otherwise. The array stays the caller's: the data is valid during the call. */
 static void *
-hold(Views *views, PyObject *obj, enum kind kind, int writable, Py_ssize_t expected, const char *name)
+array(PyObject *obj, enum kind kind, int writable, Py_ssize_t expected, Py_ssize_t *count, const char *name)
 {
-    if (views->held >= MAX_VIEWS) {
-        PyErr_SetString(PyExc_RuntimeError, "_kernels: too many buffers");
+    static const int types[] = {NPY_INT64, NPY_FLOAT64, NPY_BOOL};
+    if (!PyArray_Check(obj) || PyArray_TYPE((PyArrayObject *)obj) != types[kind]) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous %s array", name, kind_names[kind]);
         return NULL;
     }
-    Py_buffer *view = &views->views[views->held];
-    if (get_buffer(obj, view, kind, writable, name) < 0) {
+    PyArrayObject *found = (PyArrayObject *)obj;
+    if (!PyArray_IS_C_CONTIGUOUS(found)) {
+        PyErr_Format(PyExc_ValueError, "%s: not C-contiguous", name);
         return NULL;
     }
-    views->held++;
-    if (expected >= 0 && items(view) != expected) {
-        PyErr_Format(PyExc_ValueError, "%s: %zd items, expected %zd", name, items(view), expected);
+    if (writable && !PyArray_ISWRITEABLE(found)) {
+        PyErr_Format(PyExc_ValueError, "%s: read-only", name);
         return NULL;
     }
-    return view->buf;
-}
-
-static Py_ssize_t
-held_items(const Views *views)
-{
-    return items(&views->views[views->held - 1]);
-}
-
-static void
-release(Views *views)
-{
-    for (int i = 0; i < views->held; i++) {
-        PyBuffer_Release(&views->views[i]);
+    Py_ssize_t items = PyArray_SIZE(found);
+    if (expected >= 0 && items != expected) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd items, expected %zd", name, items, expected);
+        return NULL;
     }
-    views->held = 0;
+    if (count != NULL) {
+        *count = items;
+    }
+    return PyArray_DATA(found);
 }
 
 /* A Python list of ints, each in [low, high), copied into a fresh array (free it). */
@@ -222,15 +178,14 @@ posted_matrix(PyObject *row_slots, PyObject *row_values, const int64_t *column, 
         return NULL;
     }
     for (Py_ssize_t r = 0; r < rows; r++) {
-        Views views = {.held = 0};
-        const int64_t *slot = hold(&views, PyList_GET_ITEM(row_slots, r), INT64, 0, -1, name);
+        Py_ssize_t n = 0;
+        const int64_t *slot = array(PyList_GET_ITEM(row_slots, r), INT64, 0, -1, &n, name);
         if (slot == NULL) {
             goto failed;
         }
-        Py_ssize_t n = held_items(&views);
         const double *value = NULL;
         if (row_values != NULL) {
-            value = hold(&views, PyList_GET_ITEM(row_values, r), FLOAT64, 0, n, name);
+            value = array(PyList_GET_ITEM(row_values, r), FLOAT64, 0, n, NULL, name);
             if (value == NULL) {
                 goto failed;
             }
@@ -245,10 +200,8 @@ posted_matrix(PyObject *row_slots, PyObject *row_values, const int64_t *column, 
                 cell[r * columns + c] = value != NULL ? value[i] : 1.0;
             }
         }
-        release(&views);
         continue;
     failed:
-        release(&views);
         free(cell);
         return NULL;
     }
@@ -294,13 +247,12 @@ candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Py_ssize_t keys = PyList_GET_SIZE(postings);
-    Views views = {.held = 0};
     PyObject *result = NULL;
     double *shared = NULL;
-    const double *weight = hold(&views, args[1], FLOAT64, 0, keys, "weights");
-    const double *floor = weight ? hold(&views, args[2], FLOAT64, 0, -1, "floors") : NULL;
-    Py_ssize_t slots = floor ? held_items(&views) : 0;
-    int64_t *found = floor ? hold(&views, args[3], INT64, 1, slots, "out") : NULL;
+    Py_ssize_t slots = 0;
+    const double *weight = array(args[1], FLOAT64, 0, keys, NULL, "weights");
+    const double *floor = weight ? array(args[2], FLOAT64, 0, -1, &slots, "floors") : NULL;
+    int64_t *found = floor ? array(args[3], INT64, 1, slots, NULL, "out") : NULL;
     if (found == NULL) {
         goto done;
     }
@@ -310,22 +262,18 @@ candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     }
     for (Py_ssize_t k = 0; k < keys; k++) {
-        Views posted = {.held = 0};
-        const int64_t *slot = hold(&posted, PyList_GET_ITEM(postings, k), INT64, 0, -1, "postings");
+        Py_ssize_t n = 0;
+        const int64_t *slot = array(PyList_GET_ITEM(postings, k), INT64, 0, -1, &n, "postings");
         if (slot == NULL) {
-            release(&posted);
             goto done;
         }
-        Py_ssize_t n = held_items(&posted);
         for (Py_ssize_t i = 0; i < n; i++) {
             if (slot[i] < 0 || slot[i] >= slots) {
-                release(&posted);
                 PyErr_SetString(PyExc_IndexError, "candidates: a posted slot beyond floors");
                 goto done;
             }
             shared[slot[i]] += weight[k];
         }
-        release(&posted);
     }
     Py_ssize_t count = 0;
     for (Py_ssize_t s = 0; s < slots; s++) {
@@ -336,7 +284,6 @@ candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     result = PyLong_FromSsize_t(count);
 done:
     free(shared);
-    release(&views);
     return result;
 }
 
@@ -352,13 +299,12 @@ idf_of(double df, double docs, double floor)
 
 /* The document frequencies and the two numbers of `idf_of`, from arguments 1-3. */
 static const double *
-idf_arguments(Views *views, PyObject *const *args, Py_ssize_t *keys, double *docs, double *floor)
+idf_arguments(PyObject *const *args, Py_ssize_t *keys, double *docs, double *floor)
 {
-    const double *df = hold(views, args[1], FLOAT64, 0, -1, "df");
+    const double *df = array(args[1], FLOAT64, 0, -1, keys, "df");
     if (df == NULL) {
         return NULL;
     }
-    *keys = held_items(views);
     *docs = PyFloat_AsDouble(args[2]);
     *floor = *docs == -1.0 && PyErr_Occurred() ? -1.0 : PyFloat_AsDouble(args[3]);
     return PyErr_Occurred() ? NULL : df;
@@ -376,16 +322,15 @@ idf(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "idf: expected 5 arguments (ids, df, docs, floor, out)");
         return NULL;
     }
-    Views views = {.held = 0};
     PyObject *result = NULL;
     int64_t *ids = NULL;
     Py_ssize_t keys = 0, count = 0;
     double docs, floor;
-    const double *df = idf_arguments(&views, args, &keys, &docs, &floor);
+    const double *df = idf_arguments(args, &keys, &docs, &floor);
     if (df == NULL || (ids = int_list(args[0], -1, 0, keys, &count, "ids")) == NULL) {
         goto done;
     }
-    double *out = hold(&views, args[4], FLOAT64, 1, count, "out");
+    double *out = array(args[4], FLOAT64, 1, count, NULL, "out");
     if (out == NULL) {
         goto done;
     }
@@ -395,7 +340,6 @@ idf(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     result = Py_NewRef(Py_None);
 done:
     free(ids);
-    release(&views);
     return result;
 }
 
@@ -415,38 +359,32 @@ idf_sums(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "idf_sums: groups must be a list of int64 arrays");
         return NULL;
     }
-    Views views = {.held = 0};
     PyObject *result = NULL;
     Py_ssize_t keys = 0, groups = PyList_GET_SIZE(args[0]);
     double docs, floor;
-    const double *df = idf_arguments(&views, args, &keys, &docs, &floor);
-    double *out = df ? hold(&views, args[4], FLOAT64, 1, groups, "out") : NULL;
+    const double *df = idf_arguments(args, &keys, &docs, &floor);
+    double *out = df ? array(args[4], FLOAT64, 1, groups, NULL, "out") : NULL;
     if (out == NULL) {
         goto done;
     }
     for (Py_ssize_t g = 0; g < groups; g++) {
-        Views group = {.held = 0};
-        const int64_t *id = hold(&group, PyList_GET_ITEM(args[0], g), INT64, 0, -1, "groups");
+        Py_ssize_t n = 0;
+        const int64_t *id = array(PyList_GET_ITEM(args[0], g), INT64, 0, -1, &n, "groups");
         if (id == NULL) {
-            release(&group);
             goto done;
         }
-        Py_ssize_t n = held_items(&group);
         double sum = 0.0;
         for (Py_ssize_t i = 0; i < n; i++) {
             if (id[i] < 0 || id[i] >= keys) {
-                release(&group);
                 PyErr_SetString(PyExc_IndexError, "idf_sums: a key id beyond df");
                 goto done;
             }
             sum += idf_of(df[id[i]], docs, floor);
         }
         out[g] = sum;
-        release(&group);
     }
     result = Py_NewRef(Py_None);
 done:
-    release(&views);
     return result;
 }
 
@@ -469,7 +407,6 @@ usable(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "usable: expected 12 arguments (see its docstring)");
         return NULL;
     }
-    Views views = {.held = 0};
     PyObject *result = NULL;
     int64_t *cell_rows = NULL, *cell_columns = NULL, *first = NULL, *second = NULL, *column = NULL;
     double *holds = NULL, *has = NULL, *in_window = NULL;
@@ -481,11 +418,10 @@ usable(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         return NULL;
     }
-    const double *key_weight = hold(&views, args[5], FLOAT64, 0, -1, "key_weights");
-    Py_ssize_t keys = key_weight ? held_items(&views) : 0;
-    const int64_t *slots = key_weight ? hold(&views, args[7], INT64, 0, -1, "slots") : NULL;
-    Py_ssize_t columns = slots ? held_items(&views) : 0;
-    const double *floor = slots ? hold(&views, args[9], FLOAT64, 0, columns, "floors") : NULL;
+    Py_ssize_t keys = 0, columns = 0;
+    const double *key_weight = array(args[5], FLOAT64, 0, -1, &keys, "key_weights");
+    const int64_t *slots = key_weight ? array(args[7], INT64, 0, -1, &columns, "slots") : NULL;
+    const double *floor = slots ? array(args[9], FLOAT64, 0, columns, NULL, "floors") : NULL;
     Py_ssize_t windows = 0, cells = 0;
     if (floor == NULL || (first = int_list(args[3], -1, 0, sentences, &windows, "first")) == NULL ||
         (second = int_list(args[4], windows, -1, sentences, NULL, "second")) == NULL ||
@@ -493,8 +429,8 @@ usable(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         (cell_columns = int_list(args[2], cells, 0, keys, NULL, "content_columns")) == NULL) {
         goto done;
     }
-    uint8_t *out = hold(&views, args[10], BOOL, 1, windows * columns, "out");
-    int64_t *kept = out ? hold(&views, args[11], INT64, 1, columns, "kept") : NULL;
+    uint8_t *out = array(args[10], BOOL, 1, windows * columns, NULL, "out");
+    int64_t *kept = out ? array(args[11], INT64, 1, columns, NULL, "kept") : NULL;
     if (kept == NULL || (column = columns_of(slots, columns, n_slots)) == NULL ||
         (holds = posted_matrix(args[6], NULL, column, n_slots, keys, columns, "key_slots")) == NULL ||
         (has = cell_matrix(cell_rows, cell_columns, NULL, cells, sentences, keys)) == NULL) {
@@ -541,7 +477,6 @@ done:
     free(holds);
     free(has);
     free(in_window);
-    release(&views);
     return result;
 }
 
@@ -571,7 +506,6 @@ upper(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "upper: expected 24 arguments (see its docstring)");
         return NULL;
     }
-    Views views = {.held = 0};
     PyObject *result = NULL;
     int64_t *present_rows = NULL, *present_columns = NULL, *content_rows = NULL, *content_columns = NULL;
     int64_t *first = NULL, *second = NULL, *pair_rows = NULL, *pair_columns = NULL, *column = NULL;
@@ -588,13 +522,12 @@ upper(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if ((content_weight = float_list(args[5], -1, &sentences, "content_weight")) == NULL) {
         return NULL;
     }
-    const double *key_weight = hold(&views, args[11], FLOAT64, 0, -1, "key_weights");
-    Py_ssize_t keys = key_weight ? held_items(&views) : 0;
-    const int64_t *slots = key_weight ? hold(&views, args[14], INT64, 0, -1, "slots") : NULL;
-    Py_ssize_t columns = slots ? held_items(&views) : 0;
-    const double *total = slots ? hold(&views, args[16], FLOAT64, 0, columns, "totals") : NULL;
-    const double *pair_count = total ? hold(&views, args[17], FLOAT64, 0, columns, "pair_count") : NULL;
-    const double *trust = pair_count ? hold(&views, args[18], FLOAT64, 0, columns, "trust") : NULL;
+    Py_ssize_t keys = 0, columns = 0;
+    const double *key_weight = array(args[11], FLOAT64, 0, -1, &keys, "key_weights");
+    const int64_t *slots = key_weight ? array(args[14], INT64, 0, -1, &columns, "slots") : NULL;
+    const double *total = slots ? array(args[16], FLOAT64, 0, columns, NULL, "totals") : NULL;
+    const double *pair_count = total ? array(args[17], FLOAT64, 0, columns, NULL, "pair_count") : NULL;
+    const double *trust = pair_count ? array(args[18], FLOAT64, 0, columns, NULL, "trust") : NULL;
     double w[3];
     for (int i = 0; i < 3; i++) {
         w[i] = PyFloat_AsDouble(args[19 + i]);
@@ -623,10 +556,10 @@ upper(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     const uint8_t *usable = NULL;
     if ((content_count = float_list(args[4], content_cells, NULL, "content_counts")) == NULL ||
-        (args[22] != Py_None && (usable = hold(&views, args[22], BOOL, 0, windows * columns, "usable")) == NULL)) {
+        (args[22] != Py_None && (usable = array(args[22], BOOL, 0, windows * columns, NULL, "usable")) == NULL)) {
         goto done;
     }
-    double *out = hold(&views, args[23], FLOAT64, 1, windows * columns, "out");
+    double *out = array(args[23], FLOAT64, 1, windows * columns, NULL, "out");
     if (out == NULL || (column = columns_of(slots, columns, n_slots)) == NULL ||
         (counts = posted_matrix(args[12], args[13], column, n_slots, keys, columns, "key_slots")) == NULL ||
         (by_pair = posted_matrix(pair_slots, NULL, column, n_slots, pairs, columns, "pair_slots")) == NULL ||
@@ -700,7 +633,6 @@ done:
     free(window_content);
     free(content_weight);
     free(content_count);
-    release(&views);
     return result;
 }
 
@@ -728,5 +660,6 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__kernels(void)
 {
+    import_array();
     return PyModule_Create(&module);
 }
