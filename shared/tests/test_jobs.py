@@ -214,7 +214,13 @@ def test_a_failing_job_retries_then_ends_failed_with_its_error(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="presscenter.shared.plumbing.scheduling")
     store.schedule("flaky", "f-1", now())
+
+    def ours() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "presscenter.shared.plumbing.scheduling"]
+
     wait_until(lambda: state_of(store, "flaky", "f-1") == "failed")
+    # the runner logs that it gives up just after storing the failure: wait for that line as well
+    wait_until(lambda: any(r.levelno == logging.ERROR for r in ours()))
     failed = store.get("flaky", "f-1")
     assert failed is not None
     # RETRY_DELAYS_MS is [50, 100] in service_config: two retries, three attempts in all
@@ -222,10 +228,9 @@ def test_a_failing_job_retries_then_ends_failed_with_its_error(
     assert runs(db)["flaky/f-1"]["n"] == 3
     assert failed.last_error is not None and "RuntimeError: upstream refused" in failed.last_error
     assert "hunter2" not in failed.last_error
-    ours = [r for r in caplog.records if r.name == "presscenter.shared.plumbing.scheduling"]
-    errors = [r for r in ours if r.levelno == logging.ERROR]
+    errors = [r for r in ours() if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "flaky/f-1 failed after 3 attempts" in errors[0].getMessage()
-    assert len(ours) == 3 and all("hunter2" not in r.getMessage() for r in ours)
+    assert len(ours()) == 3 and all("hunter2" not in r.getMessage() for r in ours())
 
 
 def test_a_job_runs_when_due_not_before(replicas: list[Any], store: JobStore, db: Database[Any]) -> None:
