@@ -102,11 +102,11 @@ def replay(stream: Path, engine: MonitoringEngine | None = None) -> ReplayResult
     parsed: list[tuple[float, int, Item | None, dict[str, Any]]] = []
     for n, row in enumerate(read_jsonl(stream / "items.jsonl")):
         try:
-            item = item_of(row)
+            valid = item_of(row)
         except (KeyError, ValueError, TypeError):
             parsed.append((float("inf"), n, None, row))  # malformed: reported last, analysed never
             continue
-        parsed.append((item.published_at.timestamp(), n, item, row))
+        parsed.append((valid.published_at.timestamp(), n, valid, row))
     parsed.sort(key=lambda p: (p[0], p[1]))
     result = ReplayResult()
     next_release = 0
