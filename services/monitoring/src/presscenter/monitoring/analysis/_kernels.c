@@ -1,12 +1,14 @@
-/* The loops of `claim_bounds` over many small arrays, each in one C pass instead of dozens of numpy
- * calls on arrays of a few dozen cells (where numpy's cost is the calls, not the arithmetic).
+/* Loops of the analysis over small arrays, each in one C pass instead of numpy calls on arrays of a
+ * few dozen cells (where numpy's cost is the calls and their temporary arrays, not the arithmetic):
+ * the claim bounds (`claim_bounds`, `reference_index`) and MinHash signatures (`minhash`).
  *
- * Each function does what the numpy code beside it in `claim_bounds` does (its docstring names
- * it). `claim_bounds` uses these when the module is built and the numpy code when it is not
+ * Each function does what the numpy code beside its caller does (its docstring names the caller).
+ * The callers use these when the module is built and the numpy code when it is not
  * (MONITORING_PURE_PYTHON=1, or no C compiler); the tests hold the two equal.
  * - `candidates` adds the same floats in the same order as `np.bincount`: equal bit for bit.
  * - `idf` and `idf_sums` compute `TermStats.idf` with the C library's `log`, as `math.log` does
  *   (numpy's own `log` may differ from it in the last place).
+ * - `minhash` is integer arithmetic (wrapping at 2**64 as numpy's uint64 does): equal bit for bit.
  * - `usable` and `upper` sum products key by key, where numpy's matrix products go through BLAS
  *   (blocked, fused multiply-adds): equal to within a few units in the last place, which the
  *   matcher's TOLERANCE absorbs (bounds only decide which pairs are scored exactly).
@@ -25,9 +27,9 @@
 
 /* --- reading arguments ------------------------------------------------------------------------ */
 
-enum kind { INT64, FLOAT64, BOOL };
+enum kind { INT64, FLOAT64, BOOL, UINT64, UINT32 };
 
-static const char *const kind_names[] = {"int64", "float64", "bool"};
+static const char *const kind_names[] = {"int64", "float64", "bool", "uint64", "uint32"};
 
 /* The data of `obj`, a C-contiguous numpy array of `kind` (any number of dimensions), with its
  * number of items into `count` (if given), which must be `expected` unless that is -1; NULL with
@@ -35,7 +37,7 @@ static const char *const kind_names[] = {"int64", "float64", "bool"};
 static void *
 array(PyObject *obj, enum kind kind, int writable, Py_ssize_t expected, Py_ssize_t *count, const char *name)
 {
-    static const int types[] = {NPY_INT64, NPY_FLOAT64, NPY_BOOL};
+    static const int types[] = {NPY_INT64, NPY_FLOAT64, NPY_BOOL, NPY_UINT64, NPY_UINT32};
     if (!PyArray_Check(obj) || PyArray_TYPE((PyArrayObject *)obj) != types[kind]) {
         PyErr_Format(PyExc_TypeError, "%s: expected a contiguous %s array", name, kind_names[kind]);
         return NULL;
@@ -388,6 +390,60 @@ done:
     return result;
 }
 
+/* --- minhash ---------------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(minhash_doc,
+"minhash(hashes, a, b, out) -> None\n\n"
+"`MinHasher.signature`: for each position p, the least `((a[p] * x + b[p]) mod 2**64) >> 32` over\n"
+"the ints x of `hashes` (any iterable of ints below 2**64), into `out` (uint32, as long as `a` and\n"
+"`b`, uint64); 0xFFFFFFFF everywhere for no hashes.");
+
+static PyObject *
+minhash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "minhash: expected 4 arguments (hashes, a, b, out)");
+        return NULL;
+    }
+    Py_ssize_t positions = 0;
+    const uint64_t *a = array(args[1], UINT64, 0, -1, &positions, "a");
+    const uint64_t *b = a ? array(args[2], UINT64, 0, positions, NULL, "b") : NULL;
+    uint32_t *out = b ? array(args[3], UINT32, 1, positions, NULL, "out") : NULL;
+    if (out == NULL) {
+        return NULL;
+    }
+    uint64_t *lowest = malloc((positions > 0 ? (size_t)positions : 1) * sizeof(uint64_t));
+    if (lowest == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t p = 0; p < positions; p++) {
+        lowest[p] = UINT64_MAX;
+    }
+    PyObject *iterator = PyObject_GetIter(args[0]);
+    PyObject *item;
+    while (iterator != NULL && (item = PyIter_Next(iterator)) != NULL) {
+        uint64_t x = PyLong_AsUnsignedLongLong(item);
+        Py_DECREF(item);
+        if (x == (uint64_t)-1 && PyErr_Occurred()) {
+            break;
+        }
+        for (Py_ssize_t p = 0; p < positions; p++) {
+            uint64_t mixed = a[p] * x + b[p];
+            lowest[p] = mixed < lowest[p] ? mixed : lowest[p];
+        }
+    }
+    Py_XDECREF(iterator);
+    if (PyErr_Occurred()) {
+        free(lowest);
+        return NULL;
+    }
+    for (Py_ssize_t p = 0; p < positions; p++) {
+        out[p] = (uint32_t)(lowest[p] >> 32);
+    }
+    free(lowest);
+    Py_RETURN_NONE;
+}
+
 /* --- usable ------------------------------------------------------------------------------------ */
 
 PyDoc_STRVAR(usable_doc,
@@ -640,6 +696,7 @@ static PyMethodDef methods[] = {
     {"candidates", (PyCFunction)(void (*)(void))candidates, METH_FASTCALL, candidates_doc},
     {"idf", (PyCFunction)(void (*)(void))idf, METH_FASTCALL, idf_doc},
     {"idf_sums", (PyCFunction)(void (*)(void))idf_sums, METH_FASTCALL, idf_sums_doc},
+    {"minhash", (PyCFunction)(void (*)(void))minhash, METH_FASTCALL, minhash_doc},
     {"usable", (PyCFunction)(void (*)(void))usable, METH_FASTCALL, usable_doc},
     {"upper", (PyCFunction)(void (*)(void))upper, METH_FASTCALL, upper_doc},
     {NULL, NULL, 0, NULL},
@@ -648,7 +705,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     "presscenter.monitoring.analysis._kernels",
-    "The loops of claim_bounds in C (the source's opening comment says how they relate to numpy's).",
+    "Loops of the analysis in C (the source's opening comment says how they relate to numpy's).",
     -1,
     methods,
     NULL,

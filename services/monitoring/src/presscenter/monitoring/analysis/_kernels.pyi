@@ -1,4 +1,6 @@
-"""The loops of `claim_bounds` in C (`_kernels.c`, whose docstrings say what each computes)."""
+"""Loops of the analysis in C (`_kernels.c`, whose docstrings say what each computes)."""
+
+from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -10,6 +12,9 @@ Bools = npt.NDArray[np.bool_]
 def candidates(postings: list[Ints], weights: Floats, floors: Floats, out: Ints) -> int: ...
 def idf(ids: list[int], df: Floats, docs: float, floor: float, out: Floats) -> None: ...
 def idf_sums(groups: list[Ints], df: Floats, docs: float, floor: float, out: Floats) -> None: ...
+def minhash(
+    hashes: Iterable[int], a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64], out: npt.NDArray[np.uint32]
+) -> None: ...
 def usable(
     sentences: int,
     content_rows: list[int],

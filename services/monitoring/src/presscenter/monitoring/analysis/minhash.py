@@ -1,4 +1,5 @@
-"""MinHash signatures and locality-sensitive hashing, written here with numpy.
+"""MinHash signatures and locality-sensitive hashing, written here with numpy (signatures in C,
+`_kernels.minhash`, where it is built).
 
 A signature is the minimum, over a set of 32-bit shingle hashes, of `num_perm` hash functions
 from the multiply-shift family `h(x) = ((a*x + b) mod 2**64) >> 32` (a odd): two sets agree on
@@ -14,6 +15,8 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+from presscenter.monitoring.analysis.native import kernels
 
 Signature = npt.NDArray[np.uint32]
 K = TypeVar("K", bound=Hashable)
@@ -36,6 +39,10 @@ class MinHasher:
 
     def signature(self, hashes: Iterable[int]) -> Signature:
         """The signature of a set of 32-bit hashes; an empty set gets all slots at the maximum."""
+        if kernels is not None:  # the same arithmetic, without a num_perm x len(hashes) array
+            found = np.empty(self.num_perm, dtype=np.uint32)
+            kernels.minhash(hashes, self._a, self._b, found)
+            return found
         values = np.fromiter(hashes, dtype=np.uint64)
         if values.size == 0:
             return np.full(self.num_perm, EMPTY_SLOT, dtype=np.uint32)

@@ -1,6 +1,6 @@
-"""Claim bounds: the C kernels (`analysis/_kernels.c`) bound every window x reference, and weigh
-keys and references, as the numpy code they stand in for does, and refuse malformed arguments
-with an error that names them.
+"""The analysis's C kernels (`analysis/_kernels.c`) bound every window x reference, weigh keys and
+references, and compute MinHash signatures as the numpy code they stand in for does, and refuse
+malformed arguments with an error that names them.
 
 The numpy code runs in an interpreted copy of `claim_bounds` with its kernels taken away, on the
 same index and items as the built module."""
@@ -18,6 +18,7 @@ import pytest
 
 from presscenter.monitoring.analysis import claim_bounds
 from presscenter.monitoring.analysis.fingerprint import fingerprint
+from presscenter.monitoring.analysis.minhash import MinHasher
 from presscenter.monitoring.analysis.reference_index import ReferenceIndex
 from presscenter.monitoring.analysis.references import Reference, ScoreWeights
 from presscenter.monitoring.analysis.terms import TermStats
@@ -148,6 +149,20 @@ def test_the_candidate_filter_adds_the_same_floats_in_the_same_order_as_bincount
         assert native.tolist() == numpy_bounds._shared_at_least(posted, weights, floors).tolist()
 
 
+@needs_kernels
+def test_minhash_signatures_are_numpys_bit_for_bit() -> None:
+    module = interpreted("presscenter.monitoring.analysis.minhash")
+    module.kernels = None
+    rng = np.random.default_rng(3)
+    for positions in (1, 64, 128):
+        native, reference = MinHasher(positions), module.MinHasher(positions)
+        for size in (0, 1, 7, 300):
+            hashes = frozenset(int(h) for h in rng.integers(0, 2**32, size))
+            assert native.signature(hashes).dtype == np.uint32
+            assert native.signature(hashes).tolist() == reference.signature(hashes).tolist()
+            assert native.signature(iter(sorted(hashes))).tolist() == reference.signature(hashes).tolist()
+
+
 def ints(*values: int) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
@@ -163,6 +178,12 @@ def arguments(kernel: str, **changed: Any) -> list[Any]:
     given: dict[str, Any] = {
         "candidates": {"postings": [ints(0)], "weights": floats(1.0), "floors": floats(0.5), "out": ints(0)},
         "idf": {"ids": [0], "df": floats(1.0), "docs": 20.0, "floor": 0.2, "out": floats(0.0)},
+        "minhash": {
+            "hashes": [3],
+            "a": np.array([2**63 + 1], dtype=np.uint64),
+            "b": np.array([5], dtype=np.uint64),
+            "out": np.zeros(1, dtype=np.uint32),
+        },
         "idf_sums": {"groups": [ints(0, 0)], "df": floats(1.0), "docs": 20.0, "floor": 0.2, "out": floats(0.0)},
         "usable": {
             "sentences": 1, "content_rows": [0], "content_columns": [0], "first": [0], "second": [-1], **one_key,
@@ -185,6 +206,9 @@ def arguments(kernel: str, **changed: Any) -> list[Any]:
 def test_the_kernels_take_one_window_one_key_and_one_slot() -> None:
     """The arguments the refusals below start from are right: a window that is the reference."""
     assert kernels.candidates(*arguments("candidates")) == 1
+    found = arguments("minhash")
+    kernels.minhash(*found)
+    assert found[-1].tolist() == [((2**63 + 1) * 3 + 5) % 2**64 >> 32]
     for kernel, times in (("idf", 1), ("idf_sums", 2)):
         found = arguments(kernel)
         getattr(kernels, kernel)(*found)
@@ -211,6 +235,10 @@ def test_the_kernels_take_one_window_one_key_and_one_slot() -> None:
         ("idf", {"out": floats(0.0, 0.0)}, ValueError, "out: 2 items, expected 1"),
         ("idf_sums", {"groups": [ints(0, 1)]}, IndexError, "idf_sums: a key id beyond df"),
         ("idf_sums", {"groups": ints(0)}, TypeError, "groups must be a list of int64 arrays"),
+        ("minhash", {"hashes": [-1]}, OverflowError, "negative"),
+        ("minhash", {"hashes": 3}, TypeError, "not iterable"),
+        ("minhash", {"b": np.zeros(2, dtype=np.uint64)}, ValueError, "b: 2 items, expected 1"),
+        ("minhash", {"out": np.zeros(1, dtype=np.uint64)}, TypeError, "out: expected a contiguous uint32 array"),
         ("usable", {"content_columns": [3]}, IndexError, "content_columns: 3 is not in [0, 1)"),
         ("usable", {"first": [1]}, IndexError, "first: 1 is not in [0, 1)"),
         ("usable", {"key_slots": [ints(5)]}, IndexError, "key_slots: a posted slot beyond the index"),
