@@ -25,7 +25,7 @@ class MonitoringSettings(ServiceSettings):
     )
     feed_interval: float = Field(300.0, gt=0, description="Seconds between feed polls.")
     feed_timeout: float = Field(10.0, gt=0, description="Seconds to wait for one feed.")
-    claim_threshold: float = Field(0.55, gt=0, le=1, description="Score from which an item matches a claim.")
+    claim_threshold: float = Field(0.52, gt=0, le=1, description="Score from which an item matches a claim.")
     story_threshold: float = Field(0.75, gt=0, le=1, description="Similarity from which items share a story.")
     story_horizon_hours: float = Field(72.0, gt=0, description="Stories older than this take no new items.")
     trend_window_minutes: float = Field(30.0, gt=0, description="Sliding window of trend detection.")

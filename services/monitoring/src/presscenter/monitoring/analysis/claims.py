@@ -63,7 +63,7 @@ class Claim:
 
 @dataclass(frozen=True)
 class ClaimSettings:
-    match_threshold: float = 0.55
+    match_threshold: float = 0.52
     refute_threshold: float = 0.4
     learn_threshold: float = 0.75
     # claims scoring this close in an item are told apart by which spread most recently, and the
