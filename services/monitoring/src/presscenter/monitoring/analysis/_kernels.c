@@ -62,22 +62,54 @@ array(PyObject *obj, enum kind kind, int writable, Py_ssize_t expected, Py_ssize
     return PyArray_DATA(found);
 }
 
-/* A Python list of ints, each in [low, high), copied into a fresh array (free it). */
-static int64_t *
-int_list(PyObject *obj, Py_ssize_t expected, int64_t low, int64_t high, Py_ssize_t *count, const char *name)
+/* Whether a kernel got the `expected` number of arguments; a TypeError naming them otherwise. */
+static int
+arguments_are(Py_ssize_t expected, Py_ssize_t nargs, const char *kernel, const char *names)
+{
+    if (nargs != expected) {
+        PyErr_Format(PyExc_TypeError, "%s: expected %zd arguments (%s), got %zd", kernel, expected, names, nargs);
+        return 0;
+    }
+    return 1;
+}
+
+/* The length of `obj`, a Python list (of `what`) of `expected` items unless that is -1; -1 with an
+ * exception set otherwise. */
+static Py_ssize_t
+list_length(PyObject *obj, Py_ssize_t expected, const char *what, const char *name)
 {
     if (!PyList_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a list of ints", name);
-        return NULL;
+        PyErr_Format(PyExc_TypeError, "%s: expected a list of %s", name, what);
+        return -1;
     }
     Py_ssize_t n = PyList_GET_SIZE(obj);
     if (expected >= 0 && n != expected) {
         PyErr_Format(PyExc_ValueError, "%s: %zd items, expected %zd", name, n, expected);
-        return NULL;
+        return -1;
     }
-    int64_t *out = malloc((n > 0 ? (size_t)n : 1) * sizeof(int64_t));
-    if (out == NULL) {
+    return n;
+}
+
+/* `n` items of `size` bytes, zeroed or not (at least one item, so that NULL only means no memory,
+ * with MemoryError set). */
+static void *
+allocate(Py_ssize_t n, size_t size, int zeroed)
+{
+    size_t items = n > 0 ? (size_t)n : 1;
+    void *found = zeroed ? calloc(items, size) : malloc(items * size);
+    if (found == NULL) {
         PyErr_NoMemory();
+    }
+    return found;
+}
+
+/* A Python list of ints, each in [low, high), copied into a fresh array (free it). */
+static int64_t *
+int_list(PyObject *obj, Py_ssize_t expected, int64_t low, int64_t high, Py_ssize_t *count, const char *name)
+{
+    Py_ssize_t n = list_length(obj, expected, "ints", name);
+    int64_t *out = n < 0 ? NULL : allocate(n, sizeof(int64_t), 0);
+    if (out == NULL) {
         return NULL;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -104,18 +136,9 @@ int_list(PyObject *obj, Py_ssize_t expected, int64_t low, int64_t high, Py_ssize
 static double *
 float_list(PyObject *obj, Py_ssize_t expected, Py_ssize_t *count, const char *name)
 {
-    if (!PyList_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a list of floats", name);
-        return NULL;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(obj);
-    if (expected >= 0 && n != expected) {
-        PyErr_Format(PyExc_ValueError, "%s: %zd items, expected %zd", name, n, expected);
-        return NULL;
-    }
-    double *out = malloc((n > 0 ? (size_t)n : 1) * sizeof(double));
+    Py_ssize_t n = list_length(obj, expected, "floats", name);
+    double *out = n < 0 ? NULL : allocate(n, sizeof(double), 0);
     if (out == NULL) {
-        PyErr_NoMemory();
         return NULL;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -137,9 +160,8 @@ float_list(PyObject *obj, Py_ssize_t expected, Py_ssize_t *count, const char *na
 static int64_t *
 columns_of(const int64_t *slots, Py_ssize_t columns, Py_ssize_t n_slots)
 {
-    int64_t *column = malloc((n_slots > 0 ? (size_t)n_slots : 1) * sizeof(int64_t));
+    int64_t *column = allocate(n_slots, sizeof(int64_t), 0);
     if (column == NULL) {
-        PyErr_NoMemory();
         return NULL;
     }
     for (Py_ssize_t s = 0; s < n_slots; s++) {
@@ -169,14 +191,12 @@ static double *
 posted_matrix(PyObject *row_slots, PyObject *row_values, const int64_t *column, Py_ssize_t n_slots,
               Py_ssize_t rows, Py_ssize_t columns, const char *name)
 {
-    if (!PyList_Check(row_slots) || PyList_GET_SIZE(row_slots) != rows ||
-        (row_values != NULL && (!PyList_Check(row_values) || PyList_GET_SIZE(row_values) != rows))) {
-        PyErr_Format(PyExc_ValueError, "%s: expected a list of %zd arrays", name, rows);
+    if (list_length(row_slots, rows, "arrays", name) < 0 ||
+        (row_values != NULL && list_length(row_values, rows, "arrays", name) < 0)) {
         return NULL;
     }
-    double *cell = calloc((rows * columns > 0 ? (size_t)(rows * columns) : 1), sizeof(double));
+    double *cell = allocate(rows * columns, sizeof(double), 1);
     if (cell == NULL) {
-        PyErr_NoMemory();
         return NULL;
     }
     for (Py_ssize_t r = 0; r < rows; r++) {
@@ -215,9 +235,8 @@ static double *
 cell_matrix(const int64_t *at_rows, const int64_t *at_columns, const double *value, Py_ssize_t cells,
             Py_ssize_t rows, Py_ssize_t columns)
 {
-    double *cell = calloc((rows * columns > 0 ? (size_t)(rows * columns) : 1), sizeof(double));
+    double *cell = allocate(rows * columns, sizeof(double), 1);
     if (cell == NULL) {
-        PyErr_NoMemory();
         return NULL;
     }
     for (Py_ssize_t i = 0; i < cells; i++) {
@@ -239,16 +258,14 @@ PyDoc_STRVAR(candidates_doc,
 static PyObject *
 candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "candidates: expected 4 arguments (postings, weights, floors, out)");
+    if (!arguments_are(4, nargs, "candidates", "postings, weights, floors, out")) {
         return NULL;
     }
     PyObject *postings = args[0];
-    if (!PyList_Check(postings)) {
-        PyErr_SetString(PyExc_TypeError, "candidates: postings must be a list of int64 arrays");
+    Py_ssize_t keys = list_length(postings, -1, "int64 arrays", "postings");
+    if (keys < 0) {
         return NULL;
     }
-    Py_ssize_t keys = PyList_GET_SIZE(postings);
     PyObject *result = NULL;
     double *shared = NULL;
     Py_ssize_t slots = 0;
@@ -258,9 +275,7 @@ candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (found == NULL) {
         goto done;
     }
-    shared = calloc(slots > 0 ? (size_t)slots : 1, sizeof(double));
-    if (shared == NULL) {
-        PyErr_NoMemory();
+    if ((shared = allocate(slots, sizeof(double), 1)) == NULL) {
         goto done;
     }
     for (Py_ssize_t k = 0; k < keys; k++) {
@@ -320,8 +335,7 @@ PyDoc_STRVAR(idf_doc,
 static PyObject *
 idf(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "idf: expected 5 arguments (ids, df, docs, floor, out)");
+    if (!arguments_are(5, nargs, "idf", "ids, df, docs, floor, out")) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -353,16 +367,15 @@ PyDoc_STRVAR(idf_sums_doc,
 static PyObject *
 idf_sums(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "idf_sums: expected 5 arguments (groups, df, docs, floor, out)");
+    if (!arguments_are(5, nargs, "idf_sums", "groups, df, docs, floor, out")) {
         return NULL;
     }
-    if (!PyList_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "idf_sums: groups must be a list of int64 arrays");
+    Py_ssize_t groups = list_length(args[0], -1, "int64 arrays", "groups");
+    if (groups < 0) {
         return NULL;
     }
     PyObject *result = NULL;
-    Py_ssize_t keys = 0, groups = PyList_GET_SIZE(args[0]);
+    Py_ssize_t keys = 0;
     double docs, floor;
     const double *df = idf_arguments(args, &keys, &docs, &floor);
     double *out = df ? array(args[4], FLOAT64, 1, groups, NULL, "out") : NULL;
@@ -401,8 +414,7 @@ PyDoc_STRVAR(minhash_doc,
 static PyObject *
 minhash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "minhash: expected 4 arguments (hashes, a, b, out)");
+    if (!arguments_are(4, nargs, "minhash", "hashes, a, b, out")) {
         return NULL;
     }
     Py_ssize_t positions = 0;
@@ -412,9 +424,9 @@ minhash(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (out == NULL) {
         return NULL;
     }
-    uint64_t *lowest = malloc((positions > 0 ? (size_t)positions : 1) * sizeof(uint64_t));
+    uint64_t *lowest = allocate(positions, sizeof(uint64_t), 0);
     if (lowest == NULL) {
-        return PyErr_NoMemory();
+        return NULL;
     }
     for (Py_ssize_t p = 0; p < positions; p++) {
         lowest[p] = UINT64_MAX;
@@ -459,8 +471,7 @@ PyDoc_STRVAR(usable_doc,
 static PyObject *
 usable(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 12) {
-        PyErr_SetString(PyExc_TypeError, "usable: expected 12 arguments (see its docstring)");
+    if (!arguments_are(12, nargs, "usable", "see its docstring")) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -492,9 +503,7 @@ usable(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         (has = cell_matrix(cell_rows, cell_columns, NULL, cells, sentences, keys)) == NULL) {
         goto done;
     }
-    in_window = malloc((keys > 0 ? (size_t)keys : 1) * sizeof(double));
-    if (in_window == NULL) {
-        PyErr_NoMemory();
+    if ((in_window = allocate(keys, sizeof(double), 0)) == NULL) {
         goto done;
     }
     memset(out, 0, (size_t)(windows * columns));
@@ -558,8 +567,7 @@ PyDoc_STRVAR(upper_doc,
 static PyObject *
 upper(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 24) {
-        PyErr_SetString(PyExc_TypeError, "upper: expected 24 arguments (see its docstring)");
+    if (!arguments_are(24, nargs, "upper", "see its docstring")) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -601,12 +609,8 @@ upper(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     }
     PyObject *pair_slots = args[10];
-    if (!PyList_Check(pair_slots)) {
-        PyErr_SetString(PyExc_TypeError, "pair_slots: expected a list of int64 arrays");
-        goto done;
-    }
-    Py_ssize_t pairs = PyList_GET_SIZE(pair_slots);
-    if ((pair_rows = int_list(args[8], -1, 0, windows, &pair_cells, "pair_rows")) == NULL ||
+    Py_ssize_t pairs = list_length(pair_slots, -1, "int64 arrays", "pair_slots");
+    if (pairs < 0 || (pair_rows = int_list(args[8], -1, 0, windows, &pair_cells, "pair_rows")) == NULL ||
         (pair_columns = int_list(args[9], pair_cells, 0, pairs, NULL, "pair_columns")) == NULL) {
         goto done;
     }
@@ -625,10 +629,8 @@ upper(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         (window_pairs = cell_matrix(pair_rows, pair_columns, NULL, pair_cells, windows, pairs)) == NULL) {
         goto done;
     }
-    window_present = malloc((keys > 0 ? (size_t)keys : 1) * sizeof(double));
-    window_content = malloc((keys > 0 ? (size_t)keys : 1) * sizeof(double));
-    if (window_present == NULL || window_content == NULL) {
-        PyErr_NoMemory();
+    if ((window_present = allocate(keys, sizeof(double), 0)) == NULL ||
+        (window_content = allocate(keys, sizeof(double), 0)) == NULL) {
         goto done;
     }
     for (Py_ssize_t i = 0; i < windows; i++) {
