@@ -29,10 +29,11 @@ $(STAMP): $(addsuffix /pyproject.toml,$(PACKAGES)) services/monitoring/setup.py 
 	    $(foreach s,$(SERVICES),-e "services/$(s)[test]") -e "services/gateway[test]" ruff==0.17.6 $(MYPYC)
 	@touch $(STAMP)
 
-# Monitoring's analysis hot path, compiled in place with mypyc, and its C kernels (services/monitoring/
-# setup.py says which modules): rebuilt whenever one of its sources changes, so tests and benchmarks run what a
-# built image runs. A module's stale build is removed first (an extension shadows its .py file);
-# the tests refuse to run on an extension older than its source (presscenter.shared.testing.compiled).
+# Monitoring's analysis hot path, compiled in place with mypyc, and its C kernels
+# (services/monitoring/setup.py says which modules): rebuilt whenever one of its sources changes, so
+# tests and benchmarks run what a built image runs. A module's stale build is removed first (an
+# extension shadows its .py file); the tests refuse to run on an extension older than its source
+# (presscenter.shared.testing.compiled).
 MONITORING_SRC := services/monitoring/src/presscenter/monitoring
 MONITORING_NATIVE := $(VENV)/.monitoring-native
 $(MONITORING_NATIVE): $(STAMP) $(wildcard $(MONITORING_SRC)/analysis/*.py $(MONITORING_SRC)/analysis/*.c $(MONITORING_SRC)/text/*.py)

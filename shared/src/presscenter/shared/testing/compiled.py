@@ -5,8 +5,8 @@ modules with mypyc, in place, next to their `.py` files).
   be subclassed from Python, so a test that checks a fast path against a reference written as a
   subclass builds it on this copy.
 - `is_compiled`: whether the installed module is the extension.
-- `stale_extensions`: extensions older than their `.py` (or `.c`) file. An extension shadows its source, so
-  an edit not yet rebuilt would go untested; the shared pytest plugin refuses to run then.
+- `stale_extensions`: extensions older than their `.py` (or `.c`) file. An extension shadows its
+  source, so an edit not yet rebuilt would go untested; the shared pytest plugin refuses to run then.
 """
 
 from __future__ import annotations
