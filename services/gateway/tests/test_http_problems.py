@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Body, FastAPI, Query
+from fastapi import Body, Depends, FastAPI, Query
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,11 @@ class Draft(BaseModel):
     revision: int
 
 
+async def paging(page: Annotated[int, Query(ge=1)] = 1) -> int:
+    """A query parameter a dependency declares (module level: annotations are resolved here)."""
+    return page
+
+
 def add_test_routes(app: FastAPI) -> None:
     @app.post("/t/call/{service}/{method}")
     async def call(service: str, method: str, rpc: RpcDep, payload: Annotated[dict[str, Any], Body()]) -> Any:
@@ -37,6 +42,14 @@ def add_test_routes(app: FastAPI) -> None:
     @app.post("/t/drafts")
     async def create(draft: Draft, request_id: RequestIdDep, limit: int = Query(10, ge=1)) -> dict[str, Any]:
         return {"draft": draft.model_dump(), "request_id": request_id}
+
+    @app.get("/t/filter")
+    async def filtered(
+        page: Annotated[int, Depends(paging)],
+        unit: Annotated[str | None, Query()] = None,
+        status: Annotated[list[str] | None, Query()] = None,
+    ) -> dict[str, Any]:
+        return {"unit": unit, "status": status, "page": page}
 
     @app.get("/t/gone")
     async def gone() -> None:
@@ -156,6 +169,18 @@ async def test_request_validation_names_every_field(start_gateway: Any) -> None:
     assert fields == {"body.title", "body.revision", "query.limit"}
     assert body["field"] in fields and body["detail"].startswith(body["field"])
     assert all(set(error) == {"field", "message"} for error in body["errors"])  # inputs are not echoed
+
+
+async def test_a_query_parameter_of_one_value_sent_twice_is_refused(start_gateway: Any) -> None:
+    """FastAPI would take the last value; the OpenAPI says one value (HTTP parameter pollution)."""
+    _, http = await start_gateway(add_test_routes)
+    body = assert_problem(await http.get("/t/filter?unit=a&status=x&unit=b&page=2&page=3"), 422)
+    assert [error["field"] for error in body["errors"]] == ["query.page", "query.unit"]
+    assert body["detail"] == "query.page: takes one value; it was sent 2 times"
+    response = await http.get("/t/filter?unit=a&status=x&status=y&page=2")  # a list parameter repeats
+    assert response.status_code == 200
+    assert response.json() == {"unit": "a", "status": ["x", "y"], "page": 2}
+    assert (await http.get("/t/filter?unit=")).json() == {"unit": "", "status": None, "page": 1}
 
 
 async def test_unknown_route_405_and_api_problem(start_gateway: Any) -> None:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from importlib import metadata
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import TracerProvider
@@ -22,6 +22,7 @@ from presscenter.gateway.auth import AuthSettings, install_auth
 from presscenter.gateway.edge import RequestEdgeMiddleware, RequestGuardMiddleware
 from presscenter.gateway.metrics import GatewayMetrics
 from presscenter.gateway.problems import install_problem_handlers
+from presscenter.gateway.query_values import one_value_each
 from presscenter.gateway.rate_limit import RateLimiter
 from presscenter.gateway.readiness import readiness_report
 from presscenter.gateway.request_context import REQUEST_ID_HEADER
@@ -95,6 +96,7 @@ def create_app(
         version=version,
         lifespan=lifespan,
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        dependencies=[Depends(one_value_each)],
     )
     app.state.settings = settings
     app.state.rpc = rpc
