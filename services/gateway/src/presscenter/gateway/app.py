@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from importlib import metadata
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import TracerProvider
@@ -22,7 +22,7 @@ from presscenter.gateway.auth import AuthSettings, install_auth
 from presscenter.gateway.edge import RequestEdgeMiddleware, RequestGuardMiddleware
 from presscenter.gateway.metrics import GatewayMetrics
 from presscenter.gateway.problems import install_problem_handlers
-from presscenter.gateway.query_values import one_value_each
+from presscenter.gateway.query_values import OneValueEach
 from presscenter.gateway.rate_limit import RateLimiter
 from presscenter.gateway.readiness import readiness_report
 from presscenter.gateway.request_context import REQUEST_ID_HEADER
@@ -96,7 +96,6 @@ def create_app(
         version=version,
         lifespan=lifespan,
         telemetry={"tracing": False, "metrics": False, "logs": False},
-        dependencies=[Depends(one_value_each)],
     )
     app.state.settings = settings
     app.state.rpc = rpc
@@ -126,6 +125,7 @@ def add_middleware(app: FastAPI, settings: GatewaySettings, metrics: GatewayMetr
         if settings.rate_limit_token_per_second > 0
         else None
     )
+    app.add_middleware(OneValueEach, openapi=app.openapi)
     app.add_middleware(
         RequestGuardMiddleware,
         max_bytes=settings.max_body_bytes,

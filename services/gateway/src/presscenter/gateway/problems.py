@@ -249,12 +249,11 @@ async def _bad_reply(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _request_validation(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    errors = validation_errors(exc)
+def validation_problem(scope: Scope, errors: list[dict[str, str]]) -> Response:
+    """The 422 problem of an invalid request: `errors` as `{field, message}`, the first one named."""
     first = errors[0] if errors else {"field": "(root)", "message": "invalid request"}
     return problem_response(
-        request.scope,
+        scope,
         422,
         title="Invalid request",
         detail=f"{first['field']}: {first['message']}",
@@ -262,6 +261,11 @@ async def _request_validation(request: Request, exc: Exception) -> Response:
         field=first["field"],
         errors=errors,
     )
+
+
+async def _request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return validation_problem(request.scope, validation_errors(exc))
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

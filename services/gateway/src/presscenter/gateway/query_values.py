@@ -3,47 +3,82 @@
 FastAPI takes the last of several values sent for a parameter declared as one value
 (`?unit_code=a&unit_code=b` reads "b"): a request the OpenAPI calls invalid would be answered as
 if it were valid, and a filter checked on one copy could be applied from another (HTTP parameter
-pollution). `one_value_each`, an app-wide dependency, refuses such a request with the 422 problem
-of any invalid query; parameters declared as lists (`status`, `stage`, ...) may repeat.
+pollution). `OneValueEach` refuses such a request with the 422 problem of any invalid query;
+parameters the OpenAPI declares as arrays (`status`, `stage`, ...) may repeat.
+
+It reads the operations' parameters from the app's own OpenAPI (the contract the clients and the
+fuzzer go by), and only for a request whose query repeats a name: every other request costs one
+look for `&` in its query string.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
-from fastapi import Request, params
-from fastapi.dependencies.utils import field_annotation_is_sequence, get_flat_params
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from starlette.datastructures import QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from presscenter.gateway.problems import validation_problem
 
-def singular_query_names(route: APIRoute) -> frozenset[str]:
-    """The query parameters of `route` (its dependencies' included) that take one value. Worked out
-    per request, only for requests with several parameters."""
-    queries = [field for field in get_flat_params(route.dependant) if isinstance(field.field_info, params.Query)]
-    return frozenset(field.alias for field in queries if not field_annotation_is_sequence(field.field_info.annotation))
+# (path pattern, method) -> the query parameters that take one value
+Operations = list[tuple[re.Pattern[str], str, frozenset[str]]]
 
 
-async def one_value_each(request: Request) -> None:
-    """422 when a query parameter that takes one value is sent more than once."""
-    query: bytes = request.scope.get("query_string", b"")
-    if b"&" not in query:  # one parameter at most: nothing to count (every plain read)
-        return
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        return
-    singular = singular_query_names(route)
-    counts = Counter(name for name, _value in request.query_params.multi_items() if name in singular)
-    repeated = sorted(name for name, times in counts.items() if times > 1)
-    if repeated:
-        raise RequestValidationError(
-            [
-                {
-                    "type": "too_many_values",
-                    "loc": ("query", name),
-                    "msg": f"takes one value; it was sent {counts[name]} times",
-                    "input": None,
-                }
-                for name in repeated
-            ]
-        )
+class OneValueEach:
+    def __init__(self, app: ASGIApp, openapi: Callable[[], dict[str, Any]]) -> None:
+        self.app = app
+        self.openapi = openapi  # the app's, built once and cached by FastAPI
+        self._operations: Operations | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"&" in scope.get("query_string", b""):
+            repeated = self._repeated_singular(scope)
+            if repeated:
+                errors = [
+                    {"field": f"query.{name}", "message": f"takes one value; it was sent {times} times"}
+                    for name, times in repeated
+                ]
+                await validation_problem(scope, errors)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _repeated_singular(self, scope: Scope) -> list[tuple[str, int]]:
+        counts = Counter(name for name, _value in QueryParams(scope["query_string"]).multi_items())
+        repeated = {name: times for name, times in counts.items() if times > 1}
+        if not repeated:
+            return []
+        method = "get" if scope["method"] == "HEAD" else scope["method"].lower()
+        for pattern, operation_method, singular in self.operations():
+            if operation_method == method and pattern.fullmatch(scope["path"]):
+                return sorted((name, times) for name, times in repeated.items() if name in singular)
+        return []
+
+    def operations(self) -> Operations:
+        if self._operations is None:
+            self._operations = singular_query_parameters(self.openapi())
+        return self._operations
+
+
+def singular_query_parameters(openapi: dict[str, Any]) -> Operations:
+    """Per operation of an OpenAPI document, its path as a pattern and its one-value query parameters."""
+    found: Operations = []
+    for path, item in openapi.get("paths", {}).items():
+        pattern = re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)))
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue  # not an operation (a path item's own parameters, servers, ...)
+            parameters = [*item.get("parameters", []), *operation.get("parameters", [])]
+            singular = frozenset(
+                p["name"] for p in parameters if p.get("in") == "query" and not _is_array(p.get("schema", {}))
+            )
+            found.append((pattern, method, singular))
+    return found
+
+
+def _is_array(schema: dict[str, Any]) -> bool:
+    if schema.get("type") == "array":
+        return True
+    return any(_is_array(option) for option in (*schema.get("anyOf", ()), *schema.get("oneOf", ())))
