@@ -14,7 +14,7 @@ with `presscenter.monitoring.evaluation.replay.replay`, the code path of `make e
 (no datastore, no broker). The baseline reads and parses the same items the same way and only
 tokenises their title and text. Each figure is the median of `--runs`; the runs alternate
 baseline and analysis, each in a fresh interpreter (no cache carries over from an earlier run)
-with the garbage collector set as the service sets it (`presscenter.monitoring.runtime`).
+with the garbage collector set as the service sets it (`presscenter.shared.gc_tuning`).
 Beside items/s (wall clock), each run reports the process CPU µs per item, which another process
 on the machine inflates much less.
 The analysis runs as `make setup` built it, its hot modules compiled with mypyc (`compiled` in the
@@ -38,8 +38,8 @@ from typing import Any
 from presscenter.monitoring.evaluation.claim_scores import claim_scores, labels_of
 from presscenter.monitoring.evaluation.replay import item_of, read_jsonl, replay
 from presscenter.monitoring.evaluation.synthetic import ITEMS_PER_DAY, build_stream, write_stream
-from presscenter.monitoring.runtime import tune_gc
 from presscenter.monitoring.text.tokenize import tokenize
+from presscenter.shared.gc_tuning import tune_gc
 from presscenter.shared.testing.compiled import is_compiled
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,6 +5,7 @@ Runs without eventlet: `.venv/bin/pytest services/gateway --no-eventlet -p no:py
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ import uvicorn
 
 from presscenter.gateway.app import create_app
 from presscenter.gateway.settings import GatewaySettings, aio_pika_url
+from presscenter.shared import gc_tuning
 from presscenter.shared.rpc.health import HealthReport
 from presscenter.shared.testing.embedded_mongo import free_port
 
@@ -92,6 +94,24 @@ def test_live_and_ready_against_the_real_broker(serve: Callable[..., str]) -> No
     assert report.service == "gateway" and report.status == "ok"
     assert report.checks["amqp"].ok and report.checks["amqp"].error is None
     assert report.version == "0.1.0"
+
+
+def test_the_served_app_tunes_the_collector_once_started(
+    serve: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if this process were a fresh gateway: nothing tuned yet; its own settings come back after."""
+    threshold = gc.get_threshold()
+    monkeypatch.setattr(gc_tuning, "_tuned_once", False)
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+    try:
+        base = serve(amqp_uri=BROKER)
+        assert fetch(f"{base}/readyz")[0] == 200  # the lifespan has run: the app serves
+        assert gc.get_threshold() == gc_tuning.GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def test_ready_is_503_when_the_broker_is_unreachable_and_the_error_is_redacted(serve: Callable[..., str]) -> None:

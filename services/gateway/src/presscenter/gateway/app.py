@@ -31,6 +31,7 @@ from presscenter.gateway.routes.blobs import BLOB_ROUTE
 from presscenter.gateway.rpc_client import RpcClient
 from presscenter.gateway.settings import GatewaySettings
 from presscenter.gateway.telemetry import instrument_app, process_tracer_provider
+from presscenter.shared.gc_tuning import tune_gc_once
 from presscenter.shared.rpc.health import HealthReport
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -86,6 +87,7 @@ def create_app(
             async with AsyncExitStack() as stack:
                 for extra in lifespans:
                     await stack.enter_async_context(extra(app))
+                tune_gc_once()  # what is alive now lives as long as the process
                 yield
         finally:
             await rpc.stop()

@@ -21,8 +21,8 @@ from typing import Any
 from presscenter.monitoring.analysis.claims import Claim
 from presscenter.monitoring.analysis.engine import EngineSettings, Item, MonitoringEngine, OfficialRelease
 from presscenter.monitoring.analysis.trends import TrendAlert
-from presscenter.monitoring.runtime import tune_gc
 from presscenter.monitoring.store import MonitoringStore, from_micros, micros
+from presscenter.shared.gc_tuning import tune_gc
 
 _log = logging.getLogger(__name__)
 

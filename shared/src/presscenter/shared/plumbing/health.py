@@ -5,7 +5,8 @@
 - `HealthCheck`: dependency provider that knows a container's checks (AMQP, each `Mongo`
   dependency, and any dependency offering `health_checks()`).
 - `HealthEndpoints`: mixin giving a service `GET /health/live`, `GET /health/ready` (served on
-  `WEB_SERVER_ADDRESS`) and the `<service>.health` RPC.
+  `WEB_SERVER_ADDRESS`) and the `<service>.health` RPC; the one base every service has, it also
+  carries `TunedGc` (the garbage collector set for a server once the container starts).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from werkzeug.wrappers import Request
 
 from presscenter.shared.events.envelope import utcnow
 from presscenter.shared.plumbing.mongo import Mongo, ping
+from presscenter.shared.plumbing.tuned_gc import TunedGc
 from presscenter.shared.redaction import redact
 from presscenter.shared.rpc.health import CheckResult, HealthReport
 from presscenter.shared.settings import ServiceSettings
@@ -155,10 +157,12 @@ class HealthEndpoints:
     """Mixin for a nameko service class: liveness, readiness and the `health` RPC.
 
     The HTTP probes are served on the service's `WEB_SERVER_ADDRESS`; nameko finds entrypoints
-    and dependencies declared on base classes, so inheriting is all a service does.
+    and dependencies declared on base classes, so inheriting is all a service does; that also
+    gives it `TunedGc`.
     """
 
     health_check = HealthCheck()
+    tuned_gc = TunedGc()
 
     @http("GET", "/health/live")
     def health_live(self, request: Request) -> HttpResponse:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from presscenter.monitoring.evaluation.claim_scores import claim_scores, labels_of
 from presscenter.monitoring.evaluation.replay import replay, write
-from presscenter.monitoring.runtime import tune_gc
+from presscenter.shared.gc_tuning import tune_gc
 
 DEFAULT_STREAM = Path("../shared/data/monitoring/dev")
 DEFAULT_OUT = Path(".run/eval-monitoring")
