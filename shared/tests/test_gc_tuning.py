@@ -1,22 +1,13 @@
-"""The garbage collector's settings for servers: `tune_gc_once` in a fresh interpreter, and at a
-service container's start through `HealthEndpoints` (real broker, embedded datastore)."""
+"""The garbage collector's settings for servers: `tune_gc_once` in a fresh interpreter (a service
+container's start runs it: `test_health.py`)."""
 
 from __future__ import annotations
 
-import gc
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
-
-from presscenter.shared import gc_tuning
 from presscenter.shared.gc_tuning import GC_THRESHOLDS
-from presscenter.shared.plumbing.health import HealthEndpoints
-from presscenter.shared.plumbing.mongo import Mongo
-from presscenter.shared.settings import ServiceSettings
 
 FRESH_PROCESS = """
 import gc, json
@@ -44,35 +35,3 @@ def test_tune_gc_once_collects_freezes_and_raises_the_thresholds_the_first_time_
     assert seen["after_first"]["left"] == 0  # nothing unreachable was frozen or is left over
     assert seen["second"] is False
     assert seen["frozen_after_second"] == seen["after_first"]["frozen"]  # a second call froze nothing more
-
-
-class TunedSettings(ServiceSettings):
-    service_name = "tuned"
-
-
-class TunedService(HealthEndpoints):
-    name = "tuned"
-    db = Mongo(TunedSettings)
-
-
-@pytest.fixture
-def untuned_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This process as if nothing had tuned its collector yet; the settings it had come back after."""
-    threshold = gc.get_threshold()
-    monkeypatch.setattr(gc_tuning, "_tuned_once", False)
-    gc.unfreeze()
-    gc.set_threshold(700, 10, 10)
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
-
-
-def test_a_service_container_tunes_the_collector_when_it_starts(
-    untuned_process: None, container_factory: Any, service_config: dict[str, Any]
-) -> None:
-    container = container_factory(TunedService, service_config)
-    assert gc.get_freeze_count() == 0
-    container.start()
-    assert gc.get_threshold() == GC_THRESHOLDS
-    assert gc.get_freeze_count() > 0
-    assert gc_tuning._tuned_once
