@@ -14,7 +14,8 @@ a pause of 60-90 ms) and the releases service about 13 µs; with `tune_gc` below
 (`gc.freeze`), and collects less often. A frozen object is never collected as cyclic garbage
 (reference counting still frees it), so call it when what exists should live as long as the
 process: at start-up, or after a state is restored. It changes no result; garbage in reference
-cycles waits longer for its collection, bounded by the young threshold.
+cycles waits longer for its collection (the young generation is collected every 10,000 net
+allocations of containers, the oldest after 50 x 100 of those).
 """
 
 from __future__ import annotations
