@@ -9,10 +9,8 @@ from presscenter.shared.gc_tuning import tune_gc_once
 
 
 class TunedGc(DependencyProvider):
-    """At container start, after every extension's setup (connections, pools, settings): `tune_gc_once`."""
+    """At container start, after every extension's setup (connections, pools, settings): `tune_gc_once`.
+    It injects nothing (nameko's `get_dependency` gives None)."""
 
     def start(self) -> None:
         tune_gc_once()
-
-    def get_dependency(self, worker_ctx: object) -> None:
-        return None
