@@ -15,7 +15,7 @@ import requests
 from kombu.exceptions import OperationalError
 from nameko.testing.services import entrypoint_hook
 
-from presscenter.shared import gc_tuning
+from presscenter.shared.gc_tuning import GC_THRESHOLDS
 from presscenter.shared.plumbing.health import (
     HealthEndpoints,
     check_amqp,
@@ -27,6 +27,7 @@ from presscenter.shared.plumbing.mongo import Mongo, connect
 from presscenter.shared.rpc.health import HealthReport
 from presscenter.shared.settings import ServiceSettings
 from presscenter.shared.testing.embedded_mongo import free_port
+from presscenter.shared.testing.untuned_gc import untuned_gc
 
 
 class ProbeSettings(ServiceSettings):
@@ -158,23 +159,12 @@ def test_ready_is_503_when_the_datastore_is_down_and_live_stays_200(
         assert health()["status"] == "down"
 
 
-@pytest.fixture
-def untuned_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This process as if nothing had tuned its collector yet; the settings it had come back after."""
-    threshold = gc.get_threshold()
-    monkeypatch.setattr(gc_tuning, "_tuned_once", False)
-    gc.unfreeze()
-    gc.set_threshold(700, 10, 10)
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
-
-
 def test_the_mixin_tunes_the_collector_when_the_container_starts(
-    untuned_process: None, container_factory: Any, service_config: dict[str, Any]
+    container_factory: Any, service_config: dict[str, Any]
 ) -> None:
-    container = container_factory(ProbeService, service_config)
-    assert gc.get_freeze_count() == 0
-    container.start()
-    assert gc.get_threshold() == gc_tuning.GC_THRESHOLDS
-    assert gc.get_freeze_count() > 0
+    with untuned_gc():
+        container = container_factory(ProbeService, service_config)
+        assert gc.get_freeze_count() == 0
+        container.start()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0

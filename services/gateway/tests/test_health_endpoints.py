@@ -24,9 +24,10 @@ import uvicorn
 
 from presscenter.gateway.app import create_app
 from presscenter.gateway.settings import GatewaySettings, aio_pika_url
-from presscenter.shared import gc_tuning
+from presscenter.shared.gc_tuning import GC_THRESHOLDS
 from presscenter.shared.rpc.health import HealthReport
 from presscenter.shared.testing.embedded_mongo import free_port
+from presscenter.shared.testing.untuned_gc import untuned_gc
 
 BROKER = "pyamqp://guest:guest@127.0.0.1:5672/"
 
@@ -96,22 +97,13 @@ def test_live_and_ready_against_the_real_broker(serve: Callable[..., str]) -> No
     assert report.version == "0.1.0"
 
 
-def test_the_served_app_tunes_the_collector_once_started(
-    serve: Callable[..., str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """As if this process were a fresh gateway: nothing tuned yet; its own settings come back after."""
-    threshold = gc.get_threshold()
-    monkeypatch.setattr(gc_tuning, "_tuned_once", False)
-    gc.unfreeze()
-    gc.set_threshold(700, 10, 10)
-    try:
+def test_the_served_app_tunes_the_collector_once_started(serve: Callable[..., str]) -> None:
+    """As if this process were a fresh gateway: nothing tuned yet."""
+    with untuned_gc():
         base = serve(amqp_uri=BROKER)
         assert fetch(f"{base}/readyz")[0] == 200  # the lifespan has run: the app serves
-        assert gc.get_threshold() == gc_tuning.GC_THRESHOLDS
+        assert gc.get_threshold() == GC_THRESHOLDS
         assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
 
 
 def test_ready_is_503_when_the_broker_is_unreachable_and_the_error_is_redacted(serve: Callable[..., str]) -> None:
